@@ -1,0 +1,33 @@
+#!/bin/sh
+# Install the Debian packages batchtile needs to build and test, only those
+# that are missing. Runs apt-get only as root; otherwise lists what is missing.
+# Usage: scripts/install-deps.sh [build|check]
+set -eu
+what=${1:-build}
+
+pkgs="cmake make gcc pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
+if [ "$what" = check ]; then
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils"
+fi
+
+missing=""
+for p in $pkgs; do
+    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$st" in
+        *"install ok installed"*) ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+    echo "batchtile: missing Debian packages:$missing" >&2
+    echo "batchtile: install them as root (apt-get install$missing) and run again" >&2
+    exit 1
+fi
+echo "batchtile: installing missing Debian packages:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,52 @@
+/* The subcommands and what they share: exit statuses, usage errors, and the
+ * work-directory layout options. */
+#ifndef BATCHTILE_CLI_H
+#define BATCHTILE_CLI_H
+#include <getopt.h>
+
+#include "run/workdir.h"
+
+/* Exit statuses (DESIGN.md). */
+enum {
+    BT_EXIT_OK = 0,     /* done (failed evaluations are reported as FAIL inside) */
+    BT_EXIT_USAGE = 1,  /* bad command line */
+    BT_EXIT_INPUT = 2,  /* malformed input file */
+    BT_EXIT_SYSTEM = 3, /* cannot read, write or start something */
+};
+
+/* Each subcommand: main-like, returns an exit status. */
+int cmd_split(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+
+/* Print "batchtile CMD: MSG" and a pointer to --help; returns BT_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Report getopt's '?' (unknown option) or ':' (missing value); returns
+ * BT_EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char **argv);
+
+/* Long options for the work-directory layout, shared by split, join and run. */
+enum {
+    CLI_OPT_WORKDIR = 0x100,
+    CLI_OPT_PARAMS_FILE,
+    CLI_OPT_RESULTS_FILE,
+    CLI_OPT_RESULTS_FORMAT,
+    CLI_OPT_FIRST_FREE, /* subcommands number their own long-only options from here */
+};
+#define CLI_LAYOUT_OPTIONS                                                               \
+    {"workdir", required_argument, NULL, CLI_OPT_WORKDIR},                               \
+        {"params-file", required_argument, NULL, CLI_OPT_PARAMS_FILE},                   \
+        {"results-file", required_argument, NULL, CLI_OPT_RESULTS_FILE},                 \
+        {"results-format", required_argument, NULL, CLI_OPT_RESULTS_FORMAT}
+
+/* --results-format: -1 for auto, else a dak_format. */
+typedef struct cli_layout {
+    run_layout layout;
+    int results_format;
+} cli_layout;
+
+/* Handle a layout option: 1 if opt was one (0 if not), -1 on a bad value
+ * (message printed). */
+int cli_layout_option(const char *cmd, int opt, const char *arg, cli_layout *l);
+
+#endif

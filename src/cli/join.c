@@ -1,0 +1,103 @@
+/* batchtile join: collect every work directory's results file into one
+ * batch results file, FAIL for what is missing, failed or invalid. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "run/batch.h"
+#include "run/collect.h"
+#include "util/log.h"
+
+static const char usage[] =
+    "Usage: batchtile join [OPTIONS] BATCH_PARAMS BATCH_RESULTS\n"
+    "\n"
+    "Read each evaluation's results file from its work directory, check it\n"
+    "against the evaluation's active set (values, gradients, Hessians,\n"
+    "metadata), and write the batch results file Dakota reads, in batch order.\n"
+    "An evaluation whose results are missing, empty, marked FAIL or incomplete\n"
+    "is written as FAIL (Dakota's failure channel) and named on stderr.\n"
+    "The batch results file is written whole or not at all.\n"
+    "\n"
+    "Options:\n"
+    "      --workdir T            work directory per evaluation (default workdir.{eval})\n"
+    "      --results-file NAME    results file inside it (default results.out)\n"
+    "      --results-format F     auto, standard or json (auto: json when the batch\n"
+    "                             parameters file is JSON)\n"
+    "  -h, --help                 show this help\n"
+    "\n"
+    "Exit status: 0 batch results written (failures are inside, as FAIL),\n"
+    "1 usage error, 2 malformed batch parameters file, 3 system error.\n";
+
+int cmd_join(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_LAYOUT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        int r = cli_layout_option("join", c, optarg, &L);
+        if (r < 0)
+            return BT_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return BT_EXIT_OK;
+        }
+        return cli_bad_option("join", c, argv);
+    }
+    if (argc - optind != 2)
+        return cli_usage_error("join", "expected two arguments, BATCH_PARAMS BATCH_RESULTS, found %d",
+                               argc - optind);
+    const char *out_path = argv[optind + 1];
+
+    run_batch b;
+    char msg[1024];
+    int rc = run_batch_load(&b, argv[optind], msg, sizeof msg);
+    if (rc != RUN_LOAD_OK) {
+        ut_err("%s", msg);
+        return rc == RUN_LOAD_INPUT ? BT_EXIT_INPUT : BT_EXIT_SYSTEM;
+    }
+    dak_format fmt = L.results_format < 0
+                         ? (b.format == DAK_FMT_JSON ? DAK_FMT_JSON : DAK_FMT_STANDARD)
+                         : (dak_format)L.results_format;
+    dak_results **res = calloc(b.n, sizeof *res);
+    if (!res) {
+        ut_err("out of memory");
+        run_batch_free(&b);
+        return BT_EXIT_SYSTEM;
+    }
+    size_t failed = 0;
+    for (size_t i = 0; i < b.n; i++) {
+        char path[PATH_MAX], why[1024];
+        long eval = b.evals[i].params->eval;
+        if (run_workdir_file(&L.layout, eval, L.layout.results_file, path, sizeof path) < 0) {
+            snprintf(path, sizeof path, "(name too long)");
+            snprintf(why, sizeof why, "results file name too long");
+        } else {
+            res[i] = run_results_read(path, b.evals[i].params, why, sizeof why);
+        }
+        if (!res[i]) {
+            failed++;
+            ut_err("evaluation %ld (%s): FAIL: %s", eval, path, why);
+        }
+    }
+    int status = BT_EXIT_OK;
+    if (run_results_write_batch(out_path, fmt, b.evals, b.n, res) < 0) {
+        ut_err("%s: cannot write: %s", out_path, strerror(errno));
+        status = BT_EXIT_SYSTEM;
+    } else {
+        ut_err("%zu evaluation%s, %zu ok, %zu FAIL: wrote %s (%s)", b.n, b.n == 1 ? "" : "s",
+               b.n - failed, failed, out_path, dak_format_name(fmt));
+    }
+    for (size_t i = 0; i < b.n; i++)
+        dak_results_free(res[i]);
+    free(res);
+    run_batch_free(&b);
+    return status;
+}

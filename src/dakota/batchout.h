@@ -1,0 +1,20 @@
+/* The batch results file Dakota reads back: standard (each evaluation's
+ * results followed by a line "#", FAIL for a failure) or JSON (an array,
+ * {"fail": true} for a failure). */
+#ifndef BATCHTILE_DAKOTA_BATCHOUT_H
+#define BATCHTILE_DAKOTA_BATCHOUT_H
+#include <stddef.h>
+
+#include "buf.h"
+#include "format.h"
+#include "params.h"
+#include "results.h"
+
+/* Append evaluation number index (0-based, in batch order) to out; r NULL
+ * or failed writes the evaluation as failed. */
+int dak_batchout_add(dak_buf *out, dak_format fmt, size_t index, const dak_params *p,
+                     const dak_results *r);
+/* Close the batch after count evaluations (JSON: the array's ']'). */
+int dak_batchout_finish(dak_buf *out, dak_format fmt, size_t count);
+
+#endif

@@ -1,0 +1,64 @@
+#include "collect.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/file.h"
+
+dak_results *run_results_read(const char *path, const dak_params *p, char *why, size_t whysz)
+{
+    ut_map m;
+    if (ut_file_map(path, &m) < 0) {
+        if (errno == ENOENT)
+            snprintf(why, whysz, "missing results file");
+        else
+            snprintf(why, whysz, "cannot read results file: %s", strerror(errno));
+        return NULL;
+    }
+    size_t i = 0;
+    while (i < m.len && (m.data[i] == ' ' || m.data[i] == '\t' || m.data[i] == '\n' ||
+                         m.data[i] == '\r'))
+        i++;
+    dak_format fmt = (i < m.len && m.data[i] == '{') ? DAK_FMT_JSON : DAK_FMT_STANDARD;
+    dak_error err;
+    dak_results *r = dak_results_parse(m.data, m.len, fmt, p, path, &err);
+    int empty = i == m.len;
+    ut_file_unmap(&m);
+    if (!r) {
+        if (empty)
+            snprintf(why, whysz, "empty results file");
+        else if (err.line)
+            snprintf(why, whysz, "invalid results, line %zu: %s", err.line, err.msg);
+        else
+            snprintf(why, whysz, "invalid results: %s", err.msg);
+        return NULL;
+    }
+    if (r->failed) {
+        dak_results_free(r);
+        snprintf(why, whysz, "results say FAIL");
+        return NULL;
+    }
+    return r;
+}
+
+int run_results_write_batch(const char *path, dak_format fmt, const dak_eval *evals, size_t n,
+                            dak_results *const *results)
+{
+    dak_buf out = DAK_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (dak_batchout_add(&out, fmt, i, evals[i].params, results[i]) < 0)
+            goto oom;
+    }
+    if (dak_batchout_finish(&out, fmt, n) < 0)
+        goto oom;
+    int rc = ut_write_atomic(path, out.data ? out.data : "", out.len);
+    int e = errno;
+    dak_buf_free(&out);
+    errno = e;
+    return rc;
+oom:
+    dak_buf_free(&out);
+    errno = ENOMEM;
+    return -1;
+}

@@ -1,0 +1,18 @@
+/* Results assembly: read each evaluation's results file, validate it
+ * against its active set, and write the batch results file. */
+#ifndef BATCHTILE_RUN_COLLECT_H
+#define BATCHTILE_RUN_COLLECT_H
+#include <stddef.h>
+
+#include "dakota/dakota.h"
+
+/* Read path and check it against p. Returns the results, or NULL with why
+ * set ("missing results file", "empty results file", "results say FAIL",
+ * "line 3: expected ..."). The format is told from the content. */
+dak_results *run_results_read(const char *path, const dak_params *p, char *why, size_t whysz);
+/* Write the batch results file atomically: evaluation i from results[i]
+ * (NULL = FAIL), in fmt. 0, or -1 with errno. */
+int run_results_write_batch(const char *path, dak_format fmt, const dak_eval *evals, size_t n,
+                            dak_results *const *results);
+
+#endif

@@ -1,0 +1,25 @@
+/* Per-evaluation work directories and the files in them, named by the
+ * --workdir / --params-file / --results-file templates ({eval}). */
+#ifndef BATCHTILE_RUN_WORKDIR_H
+#define BATCHTILE_RUN_WORKDIR_H
+#include <stddef.h>
+
+#include "dakota/dakota.h"
+
+typedef struct run_layout {
+    const char *workdir;      /* "workdir.{eval}" */
+    const char *params_file;  /* "params.in" */
+    const char *results_file; /* "results.out" */
+} run_layout;
+
+#define RUN_LAYOUT_DEFAULT {"workdir.{eval}", "params.in", "results.out"}
+
+/* The work directory of evaluation eval; -1 if the name is too long. */
+int run_workdir_path(const run_layout *l, long eval, char *out, size_t outsz);
+/* A file of that work directory (name may contain {eval}); -1 if too long. */
+int run_workdir_file(const run_layout *l, long eval, const char *name, char *out, size_t outsz);
+/* Create the work directory and write the evaluation's parameters file
+ * (its verbatim bytes, atomically). 0, or -1 with msg set. */
+int run_workdir_write_params(const run_layout *l, const dak_eval *ev, char *msg, size_t msgsz);
+
+#endif

@@ -1,0 +1,177 @@
+#define _GNU_SOURCE
+#include "file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int ut_file_map(const char *path, ut_map *m)
+{
+    m->data = NULL;
+    m->len = 0;
+    m->mapped = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+        (st.st_size % sysconf(_SC_PAGESIZE)) != 0) {
+        /* mapping a file whose size is not a page multiple leaves a zeroed
+         * tail: the data are NUL-terminated for free */
+        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            close(fd);
+            m->data = p;
+            m->len = (size_t)st.st_size;
+            m->mapped = 1;
+            return 0;
+        }
+    }
+    size_t cap = 65536, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return -1;
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                errno = ENOMEM;
+                return -1;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            free(buf);
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    m->data = buf;
+    m->len = len;
+    return 0;
+}
+
+void ut_file_unmap(ut_map *m)
+{
+    if (m->mapped)
+        munmap(m->data, m->len);
+    else
+        free(m->data);
+    m->data = NULL;
+    m->len = 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+int ut_write_atomic(const char *path, const void *data, size_t len)
+{
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
+    char *dcopy = strdup(path);
+    if (!tmp || !dcopy) {
+        free(tmp);
+        free(dcopy);
+        errno = ENOMEM;
+        return -1;
+    }
+    /* the temporary name sits in the same directory, so rename is atomic */
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    int e = 0;
+    if (fd < 0) {
+        e = errno;
+        goto out;
+    }
+    if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+        e = errno;
+        close(fd);
+        unlink(tmp);
+        goto out;
+    }
+    if (close(fd) < 0 || rename(tmp, path) < 0) {
+        e = errno;
+        unlink(tmp);
+        goto out;
+    }
+    int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+out:
+    free(tmp);
+    free(dcopy);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+int ut_mkdirs(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) == 0 || errno == EEXIST) {
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            return 0;
+        errno = ENOTDIR;
+        return -1;
+    }
+    if (errno != ENOENT)
+        return -1;
+    char *copy = strdup(path);
+    if (!copy)
+        return -1;
+    char *slash = strrchr(copy, '/');
+    while (slash && slash > copy && slash[-1] == '/')
+        slash--;
+    int rc = -1;
+    if (slash && slash != copy) {
+        *slash = '\0';
+        if (ut_mkdirs(copy, mode) == 0)
+            rc = (mkdir(path, mode) == 0 || errno == EEXIST) ? 0 : -1;
+    }
+    free(copy);
+    return rc;
+}
+
+int ut_path_join(char *out, size_t outsz, const char *dir, const char *name)
+{
+    int n = (name[0] == '/' || !dir[0]) ? snprintf(out, outsz, "%s", name)
+                                        : snprintf(out, outsz, "%s/%s", dir, name);
+    return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
+}

@@ -1,0 +1,25 @@
+/* Files: read a whole file, write one atomically, create directories. */
+#ifndef BATCHTILE_UTIL_FILE_H
+#define BATCHTILE_UTIL_FILE_H
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct ut_map {
+    char *data; /* NUL-terminated; "" for an empty file */
+    size_t len;
+    int mapped; /* mmap'd (else malloc'd) */
+} ut_map;
+
+/* Map (regular file) or read (anything else) path; 0, or -1 with errno. */
+int ut_file_map(const char *path, ut_map *m);
+/* Release a map. */
+void ut_file_unmap(ut_map *m);
+/* Write data to path as a whole or not at all: a temporary file in the same
+ * directory, fsync, rename, fsync of the directory. 0, or -1 with errno. */
+int ut_write_atomic(const char *path, const void *data, size_t len);
+/* mkdir -p; 0, or -1 with errno. */
+int ut_mkdirs(const char *path, mode_t mode);
+/* "dir/name" into out (size outsz); -1 if it does not fit. */
+int ut_path_join(char *out, size_t outsz, const char *dir, const char *name);
+
+#endif
