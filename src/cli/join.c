@@ -92,7 +92,7 @@ int cmd_join(int argc, char **argv)
         ut_err("%s: cannot write: %s", out_path, strerror(errno));
         status = BT_EXIT_SYSTEM;
     } else {
-        ut_err("%zu evaluation%s, %zu ok, %zu FAIL: wrote %s (%s)", b.n, b.n == 1 ? "" : "s",
+        ut_err("%zu evaluation%s: %zu ok, %zu failed; wrote %s (%s)", b.n, b.n == 1 ? "" : "s",
                b.n - failed, failed, out_path, dak_format_name(fmt));
     }
     for (size_t i = 0; i < b.n; i++)

@@ -104,6 +104,17 @@ static void lex_take(lexer *lx, const tok *t)
     lx->pos = (size_t)(t->p - lx->buf) + t->len;
 }
 
+/* The line where something missing at the end would have been: the line
+ * after a final newline. */
+static size_t lex_eof_line(const lexer *lx)
+{
+    size_t line = lx->line;
+    for (size_t i = lx->pos; i < lx->len; i++)
+        if (lx->buf[i] == '\n')
+            line++;
+    return line;
+}
+
 static int tok_number(const tok *t, double *v)
 {
     char tmp[128];
@@ -121,7 +132,7 @@ static int expect_number(lexer *lx, double *v, const char *what)
     tok t;
     char q[80];
     if (!lex_peek(lx, &t)) {
-        dak_seterr(lx->err, lx->name, lx->line, "expected %s, found end of file", what);
+        dak_seterr(lx->err, lx->name, lex_eof_line(lx), "expected %s, found end of file", what);
         return -1;
     }
     if (tok_number(&t, v) < 0) {
@@ -138,7 +149,8 @@ static int expect_char(lexer *lx, char c, const char *what)
     tok t;
     char q[80];
     if (!lex_peek(lx, &t)) {
-        dak_seterr(lx->err, lx->name, lx->line, "expected '%c' %s, found end of file", c, what);
+        dak_seterr(lx->err, lx->name, lex_eof_line(lx), "expected '%c' %s, found end of file", c,
+                   what);
         return -1;
     }
     if (t.len != 1 || t.p[0] != c) {
@@ -281,16 +293,23 @@ static int parse_json(const char *buf, size_t len, const dak_params *p, dak_resu
     }
     json_t *fns = json_object_get(o, "functions"), *grads = json_object_get(o, "gradients");
     json_t *hess = json_object_get(o, "hessians"), *meta = json_object_get(o, "metadata");
+    /* in Dakota's order: every value, then every gradient, then every Hessian */
     for (size_t i = 0; i < p->nfns; i++) {
         const char *l = p->fns[i].label;
         if ((p->fns[i].asv & 1) && json_num(json_object_get(fns, l), &r->fn[i]) < 0) {
             dak_seterr(err, name, 0, "expected \"functions\": {\"%s\": number}", l);
             goto out;
         }
+    }
+    for (size_t i = 0; i < p->nfns; i++) {
+        const char *l = p->fns[i].label;
         if ((p->fns[i].asv & 2) && json_vec(json_object_get(grads, l), &r->grad[i * nd], nd) < 0) {
             dak_seterr(err, name, 0, "expected \"gradients\": {\"%s\": [%zu numbers]}", l, nd);
             goto out;
         }
+    }
+    for (size_t i = 0; i < p->nfns; i++) {
+        const char *l = p->fns[i].label;
         if (p->fns[i].asv & 4) {
             json_t *h = json_object_get(hess, l);
             int ok = json_is_array(h) && json_array_size(h) == nd;

@@ -1,0 +1,66 @@
+# Shared by the integration tests: a scratch directory, the programs under
+# test, and assertions that say what went wrong.
+set -u
+: "${BATCHTILE:?set by CTest}" "${BT_SIM_DIR:?}" "${BT_DATA:?}" "${BT_TESTS:?}"
+TEXT_BOOK="$BT_SIM_DIR/text_book_par"
+PROBE="$BT_SIM_DIR/probe"
+CHECK="python3 $BT_TESTS/integration/check_textbook.py"
+T=$(mktemp -d "${TMPDIR:-/tmp}/bt-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+# expect STATUS CMD...: run CMD, capturing out/err in $T/out $T/err
+expect() {
+    local want=$1; shift
+    "$@" >"$T/out" 2>"$T/err"
+    local got=$?
+    if [ "$got" != "$want" ]; then
+        fail "'$*' exited $got, expected $want; stderr: $(head -c 600 "$T/err")"
+        return 1
+    fi
+    return 0
+}
+# grep_err PATTERN: the last command's stderr contains PATTERN (fixed string)
+grep_err() { grep -qF -- "$1" "$T/err" || fail "stderr lacks '$1': $(head -c 600 "$T/err")"; }
+finish() {
+    if [ "$failures" -gt 0 ]; then
+        echo "$failures check(s) failed" >&2
+        exit 1
+    fi
+    echo "all checks passed"
+    exit 0
+}
+# run_textbook_in_workdirs [GLOB]: run the simulation by hand in each work directory
+run_textbook_in_workdirs() {
+    local d
+    for d in ${1:-workdir.*}; do
+        (cd "$d" && "$TEXT_BOOK" params.in results.out >stdout.txt 2>stderr.txt) || fail "text_book_par in $d"
+    done
+}
+# make_batch N [FORMAT] [ASV]: a batch of N evaluations of 4 variables on [-1,1]
+make_batch() {
+    python3 - "$@" <<'PY'
+import json, random, sys
+n = int(sys.argv[1]); fmt = sys.argv[2] if len(sys.argv) > 2 else 'standard'
+asv = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+rnd = random.Random(n)
+out = []
+for e in range(1, n + 1):
+    x = [rnd.uniform(-1, 1) for _ in range(4)]
+    if fmt == 'json':
+        out.append(json.dumps({"variables": [{"label": f"x{i+1}", "value": v} for i, v in enumerate(x)],
+                               "responses": [{"label": "f", "active_set": asv}],
+                               "derivative_variables": [1, 2, 3, 4], "analysis_components": [],
+                               "eval_id": f"1:{e}", "metadata": []}))
+        continue
+    lines = ["%43d variables" % 4] + ["%43.15e x%d" % (v, i + 1) for i, v in enumerate(x)]
+    lines += ["%43d functions" % 1, "%43d ASV_1:f" % asv, "%43d derivative_variables" % 4]
+    lines += ["%43d DVV_%d:x%d" % (i + 1, i + 1, i + 1) for i in range(4)]
+    lines += ["%43d analysis_components" % 0, "%43s eval_id" % f"1:{e}", "%43d metadata" % 0]
+    out.append("\n".join(lines) + "\n")
+sys.stdout.write("[\n" + ",\n".join(out) + "\n]\n" if fmt == 'json' else "".join(out))
+PY
+}
