@@ -7,7 +7,7 @@ what=${1:-build}
 
 pkgs="cmake make gcc pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
 if [ "$what" = check ]; then
-    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils"
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3"
 fi
 
 missing=""
