@@ -58,7 +58,7 @@ int cmd_join(int argc, char **argv)
 
     run_batch b;
     char msg[1024];
-    int rc = run_batch_load(&b, argv[optind], msg, sizeof msg);
+    int rc = run_batch_load(&b, argv[optind], 1, msg, sizeof msg);
     if (rc != RUN_LOAD_OK) {
         ut_err("%s", msg);
         return rc == RUN_LOAD_INPUT ? BT_EXIT_INPUT : BT_EXIT_SYSTEM;
@@ -66,8 +66,8 @@ int cmd_join(int argc, char **argv)
     dak_format fmt = L.results_format < 0
                          ? (b.format == DAK_FMT_JSON ? DAK_FMT_JSON : DAK_FMT_STANDARD)
                          : (dak_format)L.results_format;
-    dak_results **res = calloc(b.n, sizeof *res);
-    if (!res) {
+    char **texts = calloc(b.n, sizeof *texts);
+    if (!texts) {
         ut_err("out of memory");
         run_batch_free(&b);
         return BT_EXIT_SYSTEM;
@@ -75,20 +75,26 @@ int cmd_join(int argc, char **argv)
     size_t failed = 0;
     for (size_t i = 0; i < b.n; i++) {
         char path[PATH_MAX], why[1024];
-        long eval = b.evals[i].params->eval;
+        long eval = b.items[i].eval;
+        dak_results *res = NULL;
         if (run_workdir_file(&L.layout, eval, L.layout.results_file, path, sizeof path) < 0) {
             snprintf(path, sizeof path, "(name too long)");
             snprintf(why, sizeof why, "results file name too long");
         } else {
-            res[i] = run_results_read(path, b.evals[i].params, why, sizeof why);
+            res = run_results_read(path, b.items[i].params, why, sizeof why);
         }
-        if (!res[i]) {
+        if (res && !(texts[i] = run_results_render(fmt, b.items[i].params, res))) {
+            ut_err("out of memory");
+            return BT_EXIT_SYSTEM;
+        }
+        dak_results_free(res);
+        if (!texts[i]) {
             failed++;
             ut_err("evaluation %ld (%s): FAIL: %s", eval, path, why);
         }
     }
     int status = BT_EXIT_OK;
-    if (run_results_write_batch(out_path, fmt, b.evals, b.n, res) < 0) {
+    if (run_results_write_batch(out_path, fmt, texts, b.n) < 0) {
         ut_err("%s: cannot write: %s", out_path, strerror(errno));
         status = BT_EXIT_SYSTEM;
     } else {
@@ -96,8 +102,8 @@ int cmd_join(int argc, char **argv)
                b.n - failed, failed, out_path, dak_format_name(fmt));
     }
     for (size_t i = 0; i < b.n; i++)
-        dak_results_free(res[i]);
-    free(res);
+        free(texts[i]);
+    free(texts);
     run_batch_free(&b);
     return status;
 }

@@ -49,14 +49,15 @@ int cmd_split(int argc, char **argv)
 
     run_batch b;
     char msg[1024];
-    int rc = run_batch_load(&b, argv[optind], msg, sizeof msg);
+    int rc = run_batch_load(&b, argv[optind], 0, msg, sizeof msg);
     if (rc != RUN_LOAD_OK) {
         ut_err("%s", msg);
         return rc == RUN_LOAD_INPUT ? BT_EXIT_INPUT : BT_EXIT_SYSTEM;
     }
     int status = BT_EXIT_OK;
     for (size_t i = 0; i < b.n; i++) {
-        if (run_workdir_write_params(&L.layout, &b.evals[i], msg, sizeof msg) < 0) {
+        const run_item *it = &b.items[i];
+        if (run_workdir_write_params(&L.layout, it->eval, it->text, it->len, msg, sizeof msg) < 0) {
             ut_err("%s", msg);
             status = BT_EXIT_SYSTEM;
             break;
@@ -64,8 +65,8 @@ int cmd_split(int argc, char **argv)
     }
     if (status == BT_EXIT_OK && isatty(STDOUT_FILENO)) {
         char first[4096], last[4096];
-        run_workdir_path(&L.layout, b.evals[0].params->eval, first, sizeof first);
-        run_workdir_path(&L.layout, b.evals[b.n - 1].params->eval, last, sizeof last);
+        run_workdir_path(&L.layout, b.items[0].eval, first, sizeof first);
+        run_workdir_path(&L.layout, b.items[b.n - 1].eval, last, sizeof last);
         printf("%zu evaluation%s (%s): %s%s%s\n", b.n, b.n == 1 ? "" : "s",
                dak_format_name(b.format), first, b.n > 1 ? " .. " : "", b.n > 1 ? last : "");
     }

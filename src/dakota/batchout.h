@@ -14,6 +14,9 @@
  * or failed writes the evaluation as failed. */
 int dak_batchout_add(dak_buf *out, dak_format fmt, size_t index, const dak_params *p,
                      const dak_results *r);
+/* The same with the evaluation already rendered by dak_results_write in fmt
+ * (text NULL writes it as failed). */
+int dak_batchout_add_text(dak_buf *out, dak_format fmt, size_t index, const char *text);
 /* Close the batch after count evaluations (JSON: the array's ']'). */
 int dak_batchout_finish(dak_buf *out, dak_format fmt, size_t count);
 

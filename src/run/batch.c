@@ -7,10 +7,10 @@
 
 static int by_eval(const void *a, const void *b)
 {
-    const dak_eval *x = *(dak_eval *const *)a, *y = *(dak_eval *const *)b;
-    if (x->params->eval != y->params->eval)
-        return x->params->eval < y->params->eval ? -1 : 1;
-    return x->index < y->index ? -1 : (x->index > y->index);
+    const run_item *x = *(run_item *const *)a, *y = *(run_item *const *)b;
+    if (x->eval != y->eval)
+        return x->eval < y->eval ? -1 : 1;
+    return x < y ? -1 : (x > y);
 }
 
 /* Work directories are named by evaluation number: two evaluations with the
@@ -19,21 +19,21 @@ static int check_unique(run_batch *b, char *msg, size_t msgsz)
 {
     if (b->n < 2)
         return 0;
-    dak_eval **order = malloc(b->n * sizeof *order);
+    run_item **order = malloc(b->n * sizeof *order);
     if (!order) {
         snprintf(msg, msgsz, "%s: out of memory", b->path);
         return RUN_LOAD_SYSTEM;
     }
     for (size_t i = 0; i < b->n; i++)
-        order[i] = &b->evals[i];
+        order[i] = &b->items[i];
     qsort(order, b->n, sizeof *order, by_eval);
     int rc = 0;
     for (size_t i = 1; i < b->n; i++) {
-        if (order[i]->params->eval == order[i - 1]->params->eval) {
+        if (order[i]->eval == order[i - 1]->eval) {
             snprintf(msg, msgsz,
                      "%s:%zu: expected a new evaluation number, found evaluation %ld again "
                      "(first at line %zu)",
-                     b->path, order[i]->line, order[i]->params->eval, order[i - 1]->line);
+                     b->path, order[i]->line, order[i]->eval, order[i - 1]->line);
             rc = RUN_LOAD_INPUT;
             break;
         }
@@ -42,7 +42,7 @@ static int check_unique(run_batch *b, char *msg, size_t msgsz)
     return rc;
 }
 
-int run_batch_load(run_batch *b, const char *path, char *msg, size_t msgsz)
+int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, size_t msgsz)
 {
     memset(b, 0, sizeof *b);
     b->path = path;
@@ -59,23 +59,35 @@ int run_batch_load(run_batch *b, const char *path, char *msg, size_t msgsz)
     for (;;) {
         if (b->n == cap) {
             cap = cap ? cap * 2 : 64;
-            dak_eval *ne = realloc(b->evals, cap * sizeof *ne);
+            run_item *ne = realloc(b->items, cap * sizeof *ne);
             if (!ne) {
                 dak_batch_close(it);
                 snprintf(msg, msgsz, "%s: out of memory", path);
                 run_batch_free(b);
                 return RUN_LOAD_SYSTEM;
             }
-            b->evals = ne;
+            b->items = ne;
         }
-        int r = dak_batch_next(it, &b->evals[b->n], &err);
+        dak_eval ev;
+        int r = dak_batch_next(it, &ev, &err);
         if (r == 0)
             break;
         if (r < 0) {
             dak_batch_close(it);
             goto bad;
         }
-        b->n++;
+        run_item *item = &b->items[b->n++];
+        item->text = ev.text;
+        item->len = ev.len;
+        item->line = ev.line;
+        item->eval = ev.params->eval;
+        item->hash = dak_params_hash(ev.params);
+        if (keep_params) {
+            item->params = ev.params;
+        } else {
+            item->params = NULL;
+            dak_params_free(ev.params);
+        }
     }
     dak_batch_close(it);
     if (b->n == 0) {
@@ -97,10 +109,21 @@ bad:
 void run_batch_free(run_batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        dak_params_free(b->evals[i].params);
-    free(b->evals);
-    b->evals = NULL;
+        dak_params_free(b->items[i].params);
+    free(b->items);
+    b->items = NULL;
     b->n = 0;
     if (b->map.data)
         ut_file_unmap(&b->map);
+}
+
+dak_params *run_item_params(const run_batch *b, const run_item *it, int *owned)
+{
+    *owned = 0;
+    if (it->params)
+        return it->params;
+    dak_error err;
+    dak_params *p = dak_params_parse(it->text, it->len, b->format, b->path, it->line, &err);
+    *owned = p != NULL;
+    return p;
 }

@@ -7,19 +7,35 @@
 #include "dakota/dakota.h"
 #include "util/file.h"
 
+/* One evaluation of the batch. */
+typedef struct run_item {
+    const char *text;   /* its bytes in the batch file, verbatim */
+    size_t len;
+    size_t line;        /* where it starts in the batch file */
+    long eval;          /* evaluation number */
+    unsigned long long hash; /* dak_params_hash of its parameters */
+    dak_params *params; /* parsed, when loaded with keep_params (else NULL) */
+} run_item;
+
 typedef struct run_batch {
     const char *path;
-    ut_map map;       /* the file's bytes; evaluations point into it */
+    ut_map map;       /* the file's bytes; items point into it */
     dak_format format;
     size_t n;
-    dak_eval *evals;  /* in batch order */
+    run_item *items;  /* in batch order */
 } run_batch;
 
 enum { RUN_LOAD_OK = 0, RUN_LOAD_SYSTEM = -1, RUN_LOAD_INPUT = -2 };
 
-/* Load and parse path. On failure returns RUN_LOAD_SYSTEM (cannot read) or
- * RUN_LOAD_INPUT (malformed; "file:line: what was expected") with msg set. */
-int run_batch_load(run_batch *b, const char *path, char *msg, size_t msgsz);
+/* Load and parse path. keep_params keeps every evaluation's parsed record
+ * (else they are dropped after checking, to save memory on large batches,
+ * and run_item_params parses one again when needed). On failure returns
+ * RUN_LOAD_SYSTEM (cannot read) or RUN_LOAD_INPUT (malformed; "file:line:
+ * what was expected") with msg set. */
+int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, size_t msgsz);
+/* An item's parameters: its kept record, or a fresh parse the caller frees
+ * (*owned set). NULL only when out of memory. */
+dak_params *run_item_params(const run_batch *b, const run_item *it, int *owned);
 /* Release everything load allocated. */
 void run_batch_free(run_batch *b);
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/file.h"
@@ -42,12 +43,23 @@ dak_results *run_results_read(const char *path, const dak_params *p, char *why, 
     return r;
 }
 
-int run_results_write_batch(const char *path, dak_format fmt, const dak_eval *evals, size_t n,
-                            dak_results *const *results)
+char *run_results_render(dak_format fmt, const dak_params *p, const dak_results *r)
+{
+    dak_buf b = DAK_BUF_INIT;
+    if (dak_results_write(&b, r, p, fmt) < 0) {
+        dak_buf_free(&b);
+        return NULL;
+    }
+    if (!b.data)
+        return calloc(1, 1);
+    return b.data; /* the buffer's memory is the string */
+}
+
+int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n)
 {
     dak_buf out = DAK_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
-        if (dak_batchout_add(&out, fmt, i, evals[i].params, results[i]) < 0)
+        if (dak_batchout_add_text(&out, fmt, i, texts[i]) < 0)
             goto oom;
     }
     if (dak_batchout_finish(&out, fmt, n) < 0)

@@ -10,9 +10,11 @@
  * set ("missing results file", "empty results file", "results say FAIL",
  * "line 3: expected ..."). The format is told from the content. */
 dak_results *run_results_read(const char *path, const dak_params *p, char *why, size_t whysz);
-/* Write the batch results file atomically: evaluation i from results[i]
- * (NULL = FAIL), in fmt. 0, or -1 with errno. */
-int run_results_write_batch(const char *path, dak_format fmt, const dak_eval *evals, size_t n,
-                            dak_results *const *results);
+/* An evaluation's section of the batch results in fmt (malloc'd), from r
+ * and p; NULL when out of memory. */
+char *run_results_render(dak_format fmt, const dak_params *p, const dak_results *r);
+/* Write the batch results file atomically: evaluation i is texts[i] (as
+ * rendered; NULL = FAIL), in fmt. 0, or -1 with errno. */
+int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n);
 
 #endif

@@ -22,10 +22,10 @@ int run_workdir_file(const run_layout *l, long eval, const char *name, char *out
     return ut_path_join(out, outsz, dir, base);
 }
 
-int run_workdir_write_params(const run_layout *l, const dak_eval *ev, char *msg, size_t msgsz)
+int run_workdir_write_params(const run_layout *l, long eval, const char *text, size_t len,
+                             char *msg, size_t msgsz)
 {
     char dir[PATH_MAX], file[PATH_MAX];
-    long eval = ev->params->eval;
     if (run_workdir_path(l, eval, dir, sizeof dir) < 0 ||
         run_workdir_file(l, eval, l->params_file, file, sizeof file) < 0) {
         snprintf(msg, msgsz, "evaluation %ld: work directory name too long", eval);
@@ -35,7 +35,8 @@ int run_workdir_write_params(const run_layout *l, const dak_eval *ev, char *msg,
         snprintf(msg, msgsz, "%s: cannot create work directory: %s", dir, strerror(errno));
         return -1;
     }
-    if (ut_write_atomic(file, ev->text, ev->len) < 0) {
+    /* no fsync: a lost parameters file is simply written again on resume */
+    if (ut_write_file(file, text, len) < 0) {
         snprintf(msg, msgsz, "%s: cannot write: %s", file, strerror(errno));
         return -1;
     }

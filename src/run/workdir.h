@@ -18,8 +18,9 @@ typedef struct run_layout {
 int run_workdir_path(const run_layout *l, long eval, char *out, size_t outsz);
 /* A file of that work directory (name may contain {eval}); -1 if too long. */
 int run_workdir_file(const run_layout *l, long eval, const char *name, char *out, size_t outsz);
-/* Create the work directory and write the evaluation's parameters file
- * (its verbatim bytes, atomically). 0, or -1 with msg set. */
-int run_workdir_write_params(const run_layout *l, const dak_eval *ev, char *msg, size_t msgsz);
+/* Create the work directory of evaluation eval and write its parameters
+ * file (text, its verbatim bytes). 0, or -1 with msg set. */
+int run_workdir_write_params(const run_layout *l, long eval, const char *text, size_t len,
+                             char *msg, size_t msgsz);
 
 #endif

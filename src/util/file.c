@@ -97,6 +97,20 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+int ut_write_file(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    if (write_all(fd, data, len) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return close(fd);
+}
+
 int ut_write_atomic(const char *path, const void *data, size_t len)
 {
     size_t plen = strlen(path);

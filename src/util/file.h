@@ -17,6 +17,8 @@ void ut_file_unmap(ut_map *m);
 /* Write data to path as a whole or not at all: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. 0, or -1 with errno. */
 int ut_write_atomic(const char *path, const void *data, size_t len);
+/* Write data to path (created or truncated), no sync. 0, or -1 with errno. */
+int ut_write_file(const char *path, const void *data, size_t len);
 /* mkdir -p; 0, or -1 with errno. */
 int ut_mkdirs(const char *path, mode_t mode);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */

@@ -1,0 +1,76 @@
+/* The one interface every backend (local, slurm, flux) implements: start an
+ * evaluation on a placement, signal it, and report its completion through
+ * the orchestrator's event loop. The orchestrator never knows which
+ * backend it talks to. */
+#ifndef BATCHTILE_LAUNCH_BACKEND_H
+#define BATCHTILE_LAUNCH_BACKEND_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "alloc/resources.h"
+#include "sched/pool.h"
+
+/* One evaluation attempt, as the orchestrator hands it to a backend. */
+typedef struct launch_job {
+    long eval;
+    char **argv;          /* the evaluation's command; argv[0] resolved */
+    const char *cwd;      /* its work directory */
+    const char *out_path; /* stdout file, relative to cwd */
+    const char *err_path; /* stderr file, relative to cwd */
+    const pool_request *req;
+    const pool_placement *place; /* NULL when the backend places (Flux) */
+    double time_limit;    /* seconds, 0 for none (backends that enforce it) */
+    /* filled by the backend */
+    pid_t pid;  /* process-based backends: the process group leader */
+    void *priv; /* backend's own */
+    void *owner; /* the orchestrator's record */
+} launch_job;
+
+/* How a job ended. */
+typedef struct launch_status {
+    int exited;          /* exited normally, with code */
+    int code;
+    int signo;           /* killed by this signal when not exited */
+    const char *reason;  /* a backend's own explanation (e.g. "cannot start"), or NULL */
+} launch_status;
+
+typedef struct launch_backend launch_backend;
+
+/* Called by a backend when a job has ended. */
+typedef void (*launch_done_fn)(void *arg, launch_job *job, const launch_status *st);
+
+typedef struct launch_ops {
+    const char *name;
+    /* Start job; 0, or -1 with msg set (the job did not start). */
+    int (*start)(launch_backend *b, launch_job *job, char *msg, size_t msgsz);
+    /* Send sig to every process of the job. */
+    int (*signal)(launch_backend *b, launch_job *job, int sig);
+    /* An fd the event loop should watch, or -1 (completions then come from
+     * SIGCHLD, on which the loop calls process). */
+    int (*fd)(launch_backend *b);
+    /* Handle what is ready: reap children or read the fd; report through done. */
+    void (*process)(launch_backend *b);
+    /* Release the backend. */
+    void (*destroy)(launch_backend *b);
+} launch_ops;
+
+struct launch_backend {
+    const launch_ops *ops;
+    const alloc_resources *res;
+    launch_done_fn done;
+    void *done_arg;
+};
+
+/* Options the backends share. */
+typedef struct launch_options {
+    const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux" */
+    int ntasks;
+} launch_options;
+
+/* The local backend: posix_spawn on this machine, confined to the
+ * placement's cores and GPUs, multi-task evaluations through mpiexec.
+ * NULL with msg set on failure. */
+launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
+                                 char *msg, size_t msgsz);
+
+#endif

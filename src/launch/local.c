@@ -1,0 +1,163 @@
+/* The local backend: evaluations are processes on this machine, each
+ * confined to its placement's cores (affinity) and GPUs (visibility
+ * variable); multi-task evaluations start through mpiexec. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "mpi.h"
+#include "proc.h"
+
+typedef struct local_be {
+    launch_backend base;
+    int use_mpi;
+    launch_mpi mpi;
+    launch_proc_table procs;
+} local_be;
+
+static int join_ids(char *out, size_t outsz, int n, const int *idx, char *const *names)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        int w = snprintf(out + o, outsz - o, "%s%s", i ? "," : "", names[idx[i]]);
+        if (w < 0 || (size_t)w >= outsz - o)
+            return -1;
+        o += (size_t)w;
+    }
+    return 0;
+}
+
+static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
+{
+    local_be *L = (local_be *)b;
+    const alloc_node *node = &b->res->nodes[0];
+    const pool_slice *s = &j->place->slices[0];
+    cpu_set_t cpus;
+    CPU_ZERO(&cpus);
+    for (int k = 0; k < s->ncores; k++)
+        for (const int *pu = node->core_pus[s->cores[k]]; *pu >= 0; pu++)
+            CPU_SET(*pu, &cpus);
+
+    char gpus[4096];
+    const char *sets[3] = {NULL, NULL, NULL};
+    if (node->ngpus > 0) {
+        /* the evaluation sees its GPUs only; none when it asked for none */
+        if (join_ids(gpus, sizeof gpus, s->ngpus, s->gpus, node->gpu_ids) < 0) {
+            snprintf(msg, msgsz, "GPU list too long");
+            return -1;
+        }
+        sets[0] = b->res->gpu_var;
+        sets[1] = gpus;
+    }
+    launch_env env;
+    if (launch_env_build(&env, sets) < 0) {
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+
+    char **argv = j->argv, **mpi_argv = NULL, **rank_cpus = NULL;
+    int ntasks = j->req->ntasks;
+    if (L->use_mpi && ntasks > 1) {
+        /* rank i gets cores i*c .. i*c+c-1 of the placement, as "pu+pu" */
+        int cpt = j->req->cores_per_task;
+        rank_cpus = calloc((size_t)ntasks, sizeof *rank_cpus);
+        for (int r = 0; rank_cpus && r < ntasks; r++) {
+            char list[1024];
+            size_t o = 0;
+            list[0] = '\0';
+            for (int k = r * cpt; k < (r + 1) * cpt && k < s->ncores; k++)
+                for (const int *pu = node->core_pus[s->cores[k]]; *pu >= 0; pu++) {
+                    int w = snprintf(list + o, sizeof list - o, "%s%d", o ? "+" : "", *pu);
+                    if (w > 0 && (size_t)w < sizeof list - o)
+                        o += (size_t)w;
+                }
+            rank_cpus[r] = strdup(list);
+        }
+        mpi_argv = rank_cpus ? launch_mpi_argv(&L->mpi, ntasks, rank_cpus, j->argv) : NULL;
+        for (int r = 0; rank_cpus && r < ntasks; r++)
+            free(rank_cpus[r]);
+        free(rank_cpus);
+        if (!mpi_argv) {
+            launch_env_free(&env);
+            snprintf(msg, msgsz, "out of memory");
+            return -1;
+        }
+        argv = mpi_argv;
+    }
+
+    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus};
+    pid_t pid = launch_proc_spawn(&sp);
+    int e = errno;
+    launch_env_free(&env);
+    launch_mpi_free_argv(mpi_argv);
+    if (pid < 0) {
+        snprintf(msg, msgsz, "cannot start %s in %s: %s", argv[0], j->cwd, strerror(e));
+        return -1;
+    }
+    j->pid = pid;
+    if (launch_proc_track(&L->procs, j) < 0) {
+        kill(-pid, SIGKILL);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int local_signal(launch_backend *b, launch_job *j, int sig)
+{
+    (void)b;
+    return kill(-j->pid, sig);
+}
+
+static int local_fd(launch_backend *b)
+{
+    (void)b;
+    return -1;
+}
+
+static void local_process(launch_backend *b)
+{
+    launch_proc_reap(&((local_be *)b)->procs, b);
+}
+
+static void local_destroy(launch_backend *b)
+{
+    local_be *L = (local_be *)b;
+    launch_proc_table_free(&L->procs);
+    free(L);
+}
+
+static const launch_ops local_ops = {
+    "local", local_start, local_signal, local_fd, local_process, local_destroy,
+};
+
+launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
+                                 char *msg, size_t msgsz)
+{
+    local_be *L = calloc(1, sizeof *L);
+    if (!L) {
+        snprintf(msg, msgsz, "out of memory");
+        return NULL;
+    }
+    L->base.ops = &local_ops;
+    L->base.res = res;
+    if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
+        if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
+            snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",
+                     opt->mpi);
+            free(L);
+            return NULL;
+        }
+        if (launch_mpi_detect(&L->mpi, msg, msgsz) < 0) {
+            free(L);
+            return NULL;
+        }
+        L->use_mpi = 1;
+    }
+    return &L->base;
+}

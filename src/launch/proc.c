@@ -1,0 +1,264 @@
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+pid_t launch_proc_spawn(const launch_spawn *s)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t at;
+    sigset_t none, defaults;
+    pid_t pid = -1;
+    int rc;
+
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&at);
+    if (s->cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (s->out_path)
+        posix_spawn_file_actions_addopen(&fa, 1, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (s->err_path)
+        posix_spawn_file_actions_addopen(&fa, 2, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* the child starts with no signal blocked and default dispositions,
+     * whatever the driver blocked for its own signalfd */
+    sigemptyset(&none);
+    sigfillset(&defaults);
+    sigdelset(&defaults, SIGKILL);
+    sigdelset(&defaults, SIGSTOP);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &defaults);
+    posix_spawnattr_setpgroup(&at, 0);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+
+    /* posix_spawn cannot set affinity: set ours around it (we are single
+     * threaded), and the child inherits it from the first instruction */
+    cpu_set_t saved;
+    int restore = 0;
+    if (s->cpus) {
+        if (sched_getaffinity(0, sizeof saved, &saved) == 0 &&
+            sched_setaffinity(0, sizeof *s->cpus, s->cpus) == 0)
+            restore = 1;
+    }
+    rc = posix_spawn(&pid, s->argv[0], &fa, &at, s->argv, s->envp ? s->envp : environ);
+    if (restore)
+        sched_setaffinity(0, sizeof saved, &saved);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return pid;
+}
+
+int launch_env_build(launch_env *e, const char *const *sets)
+{
+    size_t n = 0, k = 0;
+    while (environ[n])
+        n++;
+    while (sets && sets[2 * k])
+        k++;
+    e->envp = malloc((n + k + 1) * sizeof *e->envp);
+    e->owned = malloc((k + 1) * sizeof *e->owned);
+    e->nowned = 0;
+    if (!e->envp || !e->owned) {
+        launch_env_free(e);
+        return -1;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        int overridden = 0;
+        for (size_t j = 0; j < k && !overridden; j++) {
+            size_t len = strlen(sets[2 * j]);
+            overridden = strncmp(environ[i], sets[2 * j], len) == 0 && environ[i][len] == '=';
+        }
+        if (!overridden)
+            e->envp[o++] = environ[i];
+    }
+    for (size_t j = 0; j < k; j++) {
+        size_t len = strlen(sets[2 * j]) + strlen(sets[2 * j + 1]) + 2;
+        char *s = malloc(len);
+        if (!s) {
+            e->envp[o] = NULL;
+            launch_env_free(e);
+            return -1;
+        }
+        snprintf(s, len, "%s=%s", sets[2 * j], sets[2 * j + 1]);
+        e->owned[e->nowned++] = s;
+        e->envp[o++] = s;
+    }
+    e->envp[o] = NULL;
+    return 0;
+}
+
+void launch_env_free(launch_env *e)
+{
+    for (size_t i = 0; i < e->nowned; i++)
+        free(e->owned[i]);
+    free(e->owned);
+    free(e->envp);
+    e->owned = NULL;
+    e->envp = NULL;
+    e->nowned = 0;
+}
+
+static int executable(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int launch_resolve_command(const char *cmd, char *out, size_t outsz)
+{
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    if (strchr(cmd, '/')) {
+        int n = cmd[0] == '/' ? snprintf(out, outsz, "%s", cmd)
+                              : snprintf(out, outsz, "%s/%s", cwd, cmd);
+        return (n > 0 && (size_t)n < outsz && executable(out)) ? 0 : -1;
+    }
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    /* PATH first, as execvp; then the directory Dakota runs us in, as Dakota
+     * does for drivers that sit beside the input file */
+    size_t plen = strlen(path);
+    char *dirs = malloc(plen + strlen(cwd) + 2);
+    if (!dirs)
+        return -1;
+    snprintf(dirs, plen + strlen(cwd) + 2, "%s:%s", path, cwd);
+    char *save = NULL;
+    int rc = -1;
+    for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        int n = snprintf(out, outsz, "%s/%s", *d ? d : ".", cmd);
+        if (n > 0 && (size_t)n < outsz && executable(out)) {
+            if (out[0] != '/') {
+                char rel[PATH_MAX];
+                snprintf(rel, sizeof rel, "%s", out);
+                snprintf(out, outsz, "%s/%s", cwd, rel);
+            }
+            rc = 0;
+            break;
+        }
+    }
+    free(dirs);
+    return rc;
+}
+
+int launch_capture(char *const *argv, char *out, size_t outsz)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawnattr_t at;
+    sigset_t none, defaults;
+    posix_spawnattr_init(&at);
+    sigemptyset(&none);
+    sigfillset(&defaults);
+    sigdelset(&defaults, SIGKILL);
+    sigdelset(&defaults, SIGSTOP);
+    posix_spawnattr_setsigmask(&at, &none);
+    posix_spawnattr_setsigdefault(&at, &defaults);
+    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&at);
+    close(fds[1]);
+    if (rc != 0) {
+        close(fds[0]);
+        return -1;
+    }
+    size_t o = 0;
+    for (;;) {
+        char tmp[4096];
+        ssize_t n = read(fds[0], tmp, sizeof tmp);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        size_t k = (size_t)n;
+        if (outsz && o + k > outsz - 1)
+            k = outsz - 1 - o;
+        memcpy(out + o, tmp, k);
+        o += k;
+    }
+    close(fds[0]);
+    if (outsz)
+        out[o] = '\0';
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+#include "backend.h"
+
+int launch_proc_track(launch_proc_table *t, launch_job *job)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        launch_job **nj = realloc(t->jobs, cap * sizeof *nj);
+        if (!nj)
+            return -1;
+        t->jobs = nj;
+        t->cap = cap;
+    }
+    t->jobs[t->n++] = job;
+    return 0;
+}
+
+void launch_proc_reap(launch_proc_table *t, launch_backend *b)
+{
+    for (;;) {
+        int st;
+        pid_t pid = waitpid(-1, &st, WNOHANG);
+        if (pid <= 0)
+            break;
+        for (size_t i = 0; i < t->n; i++) {
+            launch_job *j = t->jobs[i];
+            if (j->pid != pid)
+                continue;
+            t->jobs[i] = t->jobs[--t->n];
+            /* whatever the evaluation left behind in its group goes too,
+             * before its cores are handed to the next one */
+            kill(-pid, SIGKILL);
+            launch_status s = {0};
+            if (WIFEXITED(st)) {
+                s.exited = 1;
+                s.code = WEXITSTATUS(st);
+            } else if (WIFSIGNALED(st)) {
+                s.signo = WTERMSIG(st);
+            }
+            b->done(b->done_arg, j, &s);
+            break;
+        }
+    }
+}
+
+void launch_proc_table_free(launch_proc_table *t)
+{
+    free(t->jobs);
+    t->jobs = NULL;
+    t->n = t->cap = 0;
+}

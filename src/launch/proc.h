@@ -1,0 +1,59 @@
+/* Processes: spawn one in its own process group (cwd, output files,
+ * affinity, environment), and reap them. Shared by the process-based
+ * backends (local, slurm). */
+#ifndef BATCHTILE_LAUNCH_PROC_H
+#define BATCHTILE_LAUNCH_PROC_H
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+typedef struct launch_spawn {
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;      /* NULL: ours */
+    const char *out_path; /* stdout, truncated; relative to cwd; NULL: ours */
+    const char *err_path;
+    const cpu_set_t *cpus; /* CPU affinity, NULL: ours */
+} launch_spawn;
+
+/* Start s in a new process group (signals reset, stdin from /dev/null).
+ * Returns its pid, or -1 with errno. */
+pid_t launch_proc_spawn(const launch_spawn *s);
+
+/* An environment: ours with some variables set. */
+typedef struct launch_env {
+    char **envp;   /* NULL-terminated, for spawn */
+    char **owned;  /* strings allocated here */
+    size_t nowned;
+} launch_env;
+
+/* Build ours plus "NAME=value" for each pair in sets (NULL-terminated list
+ * of name, value, name, value...). 0, or -1 on memory. */
+int launch_env_build(launch_env *e, const char *const *sets);
+void launch_env_free(launch_env *e);
+
+/* Resolve a command as execvp would (PATH), falling back to the current
+ * directory, and make it absolute. 0, or -1 if not found / not executable. */
+int launch_resolve_command(const char *cmd, char *out, size_t outsz);
+
+/* Run argv and capture up to outsz-1 bytes of its stdout+stderr (for probing
+ * tool versions). Returns its exit status, or -1. */
+int launch_capture(char *const *argv, char *out, size_t outsz);
+
+/* The running jobs of a process-based backend, by pid. */
+struct launch_job;
+struct launch_backend;
+typedef struct launch_proc_table {
+    struct launch_job **jobs;
+    size_t n, cap;
+} launch_proc_table;
+
+/* Track a started job (job->pid set). 0, or -1 on memory. */
+int launch_proc_track(launch_proc_table *t, struct launch_job *job);
+/* Reap every child that has exited; for each tracked job, kill what is left
+ * of its process group and report it through the backend's done callback. */
+void launch_proc_reap(launch_proc_table *t, struct launch_backend *b);
+void launch_proc_table_free(launch_proc_table *t);
+
+#endif
