@@ -54,12 +54,33 @@ static void busy_work(long terms, double xi)
 }
 
 static int rank = 0, size = 1;
+#ifdef BT_HAVE_MPI
+/* Started by an MPI launcher (mpiexec, srun --mpi, flux run)? Otherwise we
+ * are a single task and skip MPI_Init: a singleton start costs tens of
+ * milliseconds, far more than the work of one evaluation. */
+static int use_mpi;
+static int launched_by_mpi(void)
+{
+    static const char *const vars[] = {"PMI_RANK", "PMI_FD", "PMI_SIZE", "PMIX_RANK",
+                                       "OMPI_COMM_WORLD_SIZE", "MPI_LOCALNRANKS", NULL};
+    for (int i = 0; vars[i]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+#define MPI_ONLY(stmt)                                                                   \
+    do {                                                                                 \
+        if (use_mpi) {                                                                   \
+            stmt;                                                                        \
+        }                                                                                \
+    } while (0)
+#endif
 
 static void die(const char *msg)
 {
     fprintf(stderr, "text_book_par: %s\n", msg);
 #ifdef BT_HAVE_MPI
-    MPI_Abort(MPI_COMM_WORLD, 1);
+    MPI_ONLY(MPI_Abort(MPI_COMM_WORLD, 1));
 #endif
     exit(1);
 }
@@ -70,9 +91,10 @@ int main(int argc, char **argv)
     const char *sleep_spec = NULL, *rfmt = NULL;
     const char *e;
 #ifdef BT_HAVE_MPI
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    use_mpi = launched_by_mpi() || getenv("TEXT_BOOK_FORCE_MPI");
+    MPI_ONLY(MPI_Init(&argc, &argv));
+    MPI_ONLY(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    MPI_ONLY(MPI_Comm_size(MPI_COMM_WORLD, &size));
 #endif
     if ((e = getenv("TEXT_BOOK_BUSY")))
         busy = atol(e);
@@ -98,7 +120,7 @@ int main(int argc, char **argv)
             if (rank == 0)
                 fputs(usage, stdout);
 #ifdef BT_HAVE_MPI
-            MPI_Finalize();
+            MPI_ONLY(MPI_Finalize());
 #endif
             return 0;
         default:
@@ -136,7 +158,7 @@ int main(int argc, char **argv)
         dims[2] = (int)p->ndvv;
     }
 #ifdef BT_HAVE_MPI
-    MPI_Bcast(dims, 3, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_ONLY(MPI_Bcast(dims, 3, MPI_INT, 0, MPI_COMM_WORLD));
 #endif
     pb.n = dims[0];
     pb.nfns = dims[1];
@@ -162,9 +184,9 @@ int main(int argc, char **argv)
         free(numeric);
     }
 #ifdef BT_HAVE_MPI
-    MPI_Bcast(pb.x, pb.n, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    MPI_Bcast(pb.asv, pb.nfns, MPI_INT, 0, MPI_COMM_WORLD);
-    MPI_Bcast(pb.dvv, pb.ndvv, MPI_INT, 0, MPI_COMM_WORLD);
+    MPI_ONLY(MPI_Bcast(pb.x, pb.n, MPI_DOUBLE, 0, MPI_COMM_WORLD));
+    MPI_ONLY(MPI_Bcast(pb.asv, pb.nfns, MPI_INT, 0, MPI_COMM_WORLD));
+    MPI_ONLY(MPI_Bcast(pb.dvv, pb.ndvv, MPI_INT, 0, MPI_COMM_WORLD));
 #endif
 
     /* this rank's share of f and of its derivatives */
@@ -187,10 +209,9 @@ int main(int argc, char **argv)
         loc[1 + a] = 4.0 * d * d * d;
         loc[1 + nd + (size_t)a * nd + a] = 12.0 * d * d;
     }
-#ifdef BT_HAVE_MPI
-    MPI_Reduce(loc, tot, (int)nloc, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD);
-#else
     memcpy(tot, loc, nloc * sizeof *tot);
+#ifdef BT_HAVE_MPI
+    MPI_ONLY(MPI_Reduce(loc, tot, (int)nloc, MPI_DOUBLE, MPI_SUM, 0, MPI_COMM_WORLD));
 #endif
 
     if (rank == 0) {
@@ -238,7 +259,7 @@ int main(int argc, char **argv)
     free(pb.asv);
     free(pb.dvv);
 #ifdef BT_HAVE_MPI
-    MPI_Finalize();
+    MPI_ONLY(MPI_Finalize());
 #endif
     return 0;
 }

@@ -17,6 +17,8 @@ enum {
 /* Each subcommand: main-like, returns an exit status. */
 int cmd_split(int argc, char **argv);
 int cmd_join(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_resources(int argc, char **argv);
 
 /* Print "batchtile CMD: MSG" and a pointer to --help; returns BT_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -44,6 +46,12 @@ typedef struct cli_layout {
     run_layout layout;
     int results_format;
 } cli_layout;
+
+/* Check that every evaluation gets its own parameters and results files
+ * ({eval} in the work directory or the file names). 0, or -1 (printed). */
+int cli_layout_check(const char *cmd, const cli_layout *l);
+/* Parse a whole number >= min for option opt. 0, or -1 (printed). */
+int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out);
 
 /* Handle a layout option: 1 if opt was one (0 if not), -1 on a bad value
  * (message printed). */

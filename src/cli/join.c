@@ -56,6 +56,9 @@ int cmd_join(int argc, char **argv)
                                argc - optind);
     const char *out_path = argv[optind + 1];
 
+    if (cli_layout_check("join", &L) < 0)
+        return BT_EXIT_USAGE;
+
     run_batch b;
     char msg[1024];
     int rc = run_batch_load(&b, argv[optind], 1, msg, sizeof msg);

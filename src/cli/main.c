@@ -15,8 +15,10 @@ static const struct {
     int (*fn)(int, char **);
     const char *what;
 } commands[] = {
+    {"run", cmd_run, "run a batch: the analysis driver Dakota calls"},
     {"split", cmd_split, "write one work directory and parameters file per evaluation"},
     {"join", cmd_join, "collect the work directories' results into a batch results file"},
+    {"resources", cmd_resources, "print the nodes, cores and GPUs batchtile finds here"},
 };
 
 static void help(FILE *f)

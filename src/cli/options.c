@@ -1,9 +1,12 @@
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "dakota/dakota.h"
+#include "util/tmpl.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -62,4 +65,34 @@ int cli_layout_option(const char *cmd, int opt, const char *arg, cli_layout *l)
     default:
         return 0;
     }
+}
+
+int cli_layout_check(const char *cmd, const cli_layout *l)
+{
+    const run_layout *r = &l->layout;
+    if (ut_tmpl_has_eval(r->workdir))
+        return 0;
+    if (!ut_tmpl_has_eval(r->params_file) || !ut_tmpl_has_eval(r->results_file)) {
+        cli_usage_error(cmd,
+                        "--workdir '%s' has no {eval}: every evaluation would share its "
+                        "parameters or results file; put {eval} in --workdir, or in both "
+                        "--params-file and --results-file",
+                        r->workdir);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(arg, &end, 10);
+    if (end == arg || *end || errno || v < min || v > 1000000000) {
+        cli_usage_error(cmd, "%s: expected a whole number%s, found '%s'", opt,
+                        min > 0 ? " of at least 1" : min == 0 ? " (0 or more)" : "", arg);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
 }

@@ -47,6 +47,9 @@ int cmd_split(int argc, char **argv)
         return cli_usage_error("split", "expected one argument, BATCH_PARAMS, found %d",
                                argc - optind);
 
+    if (cli_layout_check("split", &L) < 0)
+        return BT_EXIT_USAGE;
+
     run_batch b;
     char msg[1024];
     int rc = run_batch_load(&b, argv[optind], 0, msg, sizeof msg);
@@ -57,7 +60,8 @@ int cmd_split(int argc, char **argv)
     int status = BT_EXIT_OK;
     for (size_t i = 0; i < b.n; i++) {
         const run_item *it = &b.items[i];
-        if (run_workdir_write_params(&L.layout, it->eval, it->text, it->len, msg, sizeof msg) < 0) {
+        if (run_workdir_write_params(&L.layout, it->eval, it->text, it->len, NULL, msg,
+                                     sizeof msg) < 0) {
             ut_err("%s", msg);
             status = BT_EXIT_SYSTEM;
             break;

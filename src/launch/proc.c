@@ -26,17 +26,21 @@ pid_t launch_proc_spawn(const launch_spawn *s)
     posix_spawnattr_init(&at);
     if (s->cwd)
         posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    static int devnull = -1;
+    if (devnull < 0)
+        devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (devnull >= 0)
+        posix_spawn_file_actions_adddup2(&fa, devnull, 0);
     if (s->out_path)
         posix_spawn_file_actions_addopen(&fa, 1, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (s->err_path)
         posix_spawn_file_actions_addopen(&fa, 2, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    /* the child starts with no signal blocked and default dispositions,
-     * whatever the driver blocked for its own signalfd */
+    /* the child starts with no signal blocked (the driver blocks its own
+     * for its signalfd) and SIGPIPE, which the driver ignores, at default;
+     * handlers are reset by exec itself */
     sigemptyset(&none);
-    sigfillset(&defaults);
-    sigdelset(&defaults, SIGKILL);
-    sigdelset(&defaults, SIGSTOP);
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &defaults);
     posix_spawnattr_setpgroup(&at, 0);

@@ -18,9 +18,23 @@ typedef struct run_layout {
 int run_workdir_path(const run_layout *l, long eval, char *out, size_t outsz);
 /* A file of that work directory (name may contain {eval}); -1 if too long. */
 int run_workdir_file(const run_layout *l, long eval, const char *name, char *out, size_t outsz);
-/* Create the work directory of evaluation eval and write its parameters
- * file (text, its verbatim bytes). 0, or -1 with msg set. */
+/* Files every new work directory receives (--template-dir): the entries of
+ * a directory, symbolic links to them, or copies (--copy-files). */
+typedef struct run_template {
+    char *dir;    /* absolute */
+    char **names; /* its entries */
+    size_t n;
+    int copy;
+} run_template;
+
+/* Read the template directory's entries. 0, or -1 with msg set. */
+int run_template_init(run_template *t, const char *dir, int copy, char *msg, size_t msgsz);
+void run_template_free(run_template *t);
+
+/* Create the work directory of evaluation eval (populated from tmpl, when
+ * given, if the directory is new) and write its parameters file (text, its
+ * verbatim bytes). 0, or -1 with msg set. */
 int run_workdir_write_params(const run_layout *l, long eval, const char *text, size_t len,
-                             char *msg, size_t msgsz);
+                             const run_template *tmpl, char *msg, size_t msgsz);
 
 #endif

@@ -2,7 +2,9 @@
 #include "file.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +22,7 @@ int ut_file_map(const char *path, ut_map *m)
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 65536 &&
         (st.st_size % sysconf(_SC_PAGESIZE)) != 0) {
         /* mapping a file whose size is not a page multiple leaves a zeroed
          * tail: the data are NUL-terminated for free */
@@ -33,7 +35,11 @@ int ut_file_map(const char *path, ut_map *m)
             return 0;
         }
     }
-    size_t cap = 65536, len = 0;
+    /* small files (results, journals of small runs) are cheaper to read */
+    size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+                     ? (size_t)st.st_size + 2
+                     : 65536,
+           len = 0;
     char *buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -154,6 +160,72 @@ out:
         return -1;
     }
     return 0;
+}
+
+int ut_copy_tree(const char *src, const char *dst)
+{
+    struct stat st;
+    if (lstat(src, &st) < 0)
+        return -1;
+    if (S_ISLNK(st.st_mode)) {
+        char target[PATH_MAX];
+        ssize_t n = readlink(src, target, sizeof target - 1);
+        if (n < 0)
+            return -1;
+        target[n] = '\0';
+        return symlink(target, dst);
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (mkdir(dst, st.st_mode & 07777) < 0)
+            return -1;
+        DIR *d = opendir(src);
+        if (!d)
+            return -1;
+        struct dirent *e;
+        int rc = 0;
+        while (rc == 0 && (e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char s[PATH_MAX], t[PATH_MAX];
+            if (ut_path_join(s, sizeof s, src, e->d_name) < 0 ||
+                ut_path_join(t, sizeof t, dst, e->d_name) < 0) {
+                errno = ENAMETOOLONG;
+                rc = -1;
+            } else {
+                rc = ut_copy_tree(s, t);
+            }
+        }
+        int e2 = errno;
+        closedir(d);
+        errno = e2;
+        return rc;
+    }
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st.st_mode & 07777);
+    if (out < 0) {
+        int e = errno;
+        close(in);
+        errno = e;
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    while ((n = read(in, buf, sizeof buf)) > 0)
+        if (write_all(out, buf, (size_t)n) < 0) {
+            rc = -1;
+            break;
+        }
+    if (n < 0)
+        rc = -1;
+    int e = errno;
+    close(in);
+    if (close(out) < 0)
+        rc = -1;
+    errno = e;
+    return rc;
 }
 
 int ut_mkdirs(const char *path, mode_t mode)

@@ -19,6 +19,9 @@ void ut_file_unmap(ut_map *m);
 int ut_write_atomic(const char *path, const void *data, size_t len);
 /* Write data to path (created or truncated), no sync. 0, or -1 with errno. */
 int ut_write_file(const char *path, const void *data, size_t len);
+/* Copy a file, directory (recursively) or symbolic link; -1 with errno.
+ * Fails with EEXIST when dst exists. */
+int ut_copy_tree(const char *src, const char *dst);
 /* mkdir -p; 0, or -1 with errno. */
 int ut_mkdirs(const char *path, mode_t mode);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */

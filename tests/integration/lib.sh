@@ -42,25 +42,9 @@ run_textbook_in_workdirs() {
 }
 # make_batch N [FORMAT] [ASV]: a batch of N evaluations of 4 variables on [-1,1]
 make_batch() {
-    python3 - "$@" <<'PY'
-import json, random, sys
-n = int(sys.argv[1]); fmt = sys.argv[2] if len(sys.argv) > 2 else 'standard'
-asv = int(sys.argv[3]) if len(sys.argv) > 3 else 1
-rnd = random.Random(n)
-out = []
-for e in range(1, n + 1):
-    x = [rnd.uniform(-1, 1) for _ in range(4)]
-    if fmt == 'json':
-        out.append(json.dumps({"variables": [{"label": f"x{i+1}", "value": v} for i, v in enumerate(x)],
-                               "responses": [{"label": "f", "active_set": asv}],
-                               "derivative_variables": [1, 2, 3, 4], "analysis_components": [],
-                               "eval_id": f"1:{e}", "metadata": []}))
-        continue
-    lines = ["%43d variables" % 4] + ["%43.15e x%d" % (v, i + 1) for i, v in enumerate(x)]
-    lines += ["%43d functions" % 1, "%43d ASV_1:f" % asv, "%43d derivative_variables" % 4]
-    lines += ["%43d DVV_%d:x%d" % (i + 1, i + 1, i + 1) for i in range(4)]
-    lines += ["%43d analysis_components" % 0, "%43s eval_id" % f"1:{e}", "%43d metadata" % 0]
-    out.append("\n".join(lines) + "\n")
-sys.stdout.write("[\n" + ",\n".join(out) + "\n]\n" if fmt == 'json' else "".join(out))
-PY
+    python3 "$BT_TESTS/integration/make_batch.py" "$1" --format "${2:-standard}" --asv "${3:-1}"
 }
+# batch ARGS...: make_batch.py with any of its options
+batch() { python3 "$BT_TESTS/integration/make_batch.py" "$@"; }
+# probe_check ARGS...: the probe records' checker
+probe_check() { python3 "$BT_TESTS/integration/probe_check.py" "$@"; }

@@ -1,0 +1,35 @@
+#include "detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "local.h"
+
+const char *alloc_backend_choose(const char *name)
+{
+    if (strcmp(name, "auto") != 0)
+        return name;
+    const char *v;
+    if ((v = getenv("FLUX_URI")) && *v)
+        return "flux";
+    if ((v = getenv("SLURM_JOB_ID")) && *v)
+        return "slurm";
+    return "local";
+}
+
+int alloc_detect(const char *backend, int cores, int gpus, alloc_resources *r, char *msg,
+                 size_t msgsz)
+{
+    if (strcmp(backend, "local") == 0)
+        return alloc_local_detect(r, cores, gpus, msg, msgsz);
+    if (strcmp(backend, "slurm") == 0 || strcmp(backend, "flux") == 0) {
+        snprintf(msg, msgsz,
+                 "the %s backend is not in this version of batchtile; use --backend local "
+                 "(the cores of this node only)",
+                 backend);
+        return -1;
+    }
+    snprintf(msg, msgsz, "--backend: expected auto, local, slurm or flux, found '%s'", backend);
+    return -1;
+}

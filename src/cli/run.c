@@ -1,0 +1,258 @@
+/* batchtile run: the batch driver Dakota calls. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dakota/dakota.h"
+#include "run/orch.h"
+#include "util/duration.h"
+
+static const char usage[] =
+    "Usage: batchtile run [OPTIONS] -- COMMAND [ARG...] BATCH_PARAMS BATCH_RESULTS\n"
+    "\n"
+    "Run every evaluation of a Dakota batch parameters file, packed onto the\n"
+    "cores and GPUs of this allocation as others finish, and write the batch\n"
+    "results file Dakota reads. Each evaluation runs COMMAND in its own work\n"
+    "directory with its parameters and results file names appended (as Dakota\n"
+    "does), or substituted for {params} and {results} in the ARGs. {eval} is the\n"
+    "evaluation number, in ARGs and in names. No shell is involved.\n"
+    "\n"
+    "Resources per evaluation:\n"
+    "  -n, --ntasks N           MPI tasks (default 1; more start through mpiexec)\n"
+    "  -c, --cores-per-task N   cores per task (default 1)\n"
+    "  -g, --gpus-per-task N    GPUs per task (default 0)\n"
+    "  -N, --nodes N            nodes per evaluation (default: as they fit)\n"
+    "      --exclusive          whole nodes per evaluation\n"
+    "  -t, --time-limit D       kill an evaluation after D (90s, 5m, 1h, [[HH:]MM:]SS):\n"
+    "                           TERM, then KILL after --grace; it fails\n"
+    "      --grace D            between TERM and KILL (default 5s)\n"
+    "\n"
+    "Where and how:\n"
+    "      --backend B          auto, local, slurm or flux (default auto)\n"
+    "      --mpi M              auto, none, mpiexec, srun or flux (default auto)\n"
+    "      --cores N            cores the local backend may use (default: detected)\n"
+    "      --gpus N             GPUs the local backend may use (default: detected)\n"
+    "      --max-running N      at most N evaluations at once (default: as many as fit)\n"
+    "\n"
+    "Files:\n"
+    "      --workdir T          work directory per evaluation (default workdir.{eval})\n"
+    "      --params-file NAME   parameters file in it (default params.in)\n"
+    "      --results-file NAME  results file in it (default results.out)\n"
+    "      --stdout NAME        the evaluation's stdout (default stdout.txt)\n"
+    "      --stderr NAME        the evaluation's stderr (default stderr.txt)\n"
+    "      --template-dir DIR   put DIR's entries in every new work directory, as\n"
+    "      --link-files         symbolic links (the default), or\n"
+    "      --copy-files         copies\n"
+    "      --results-format F   auto, standard or json (auto: json for a JSON batch)\n"
+    "      --journal FILE       the journal (default batchtile.journal)\n"
+    "\n"
+    "Failures and restarts:\n"
+    "      --retries N          run a failed evaluation up to N more times (default 0)\n"
+    "      --resume             take from the journal what finished with the same\n"
+    "                           parameters and still has its results (the default)\n"
+    "      --no-resume          run everything again\n"
+    "\n"
+    "Output:\n"
+    "      --progress           a live progress line (default when stderr is a terminal)\n"
+    "      --no-progress        no progress line\n"
+    "      --dry-run            print each evaluation's placement and command; run nothing\n"
+    "  -h, --help               show this help\n"
+    "\n"
+    "A failed evaluation is written as FAIL in the batch results file and named,\n"
+    "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
+    "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
+    "3 system error, 128+N when stopped by signal N (results still written).\n";
+
+enum {
+    O_EXCLUSIVE = CLI_OPT_FIRST_FREE,
+    O_BACKEND,
+    O_MPI,
+    O_STDOUT,
+    O_STDERR,
+    O_TEMPLATE,
+    O_LINK,
+    O_COPY,
+    O_RETRIES,
+    O_RESUME,
+    O_NO_RESUME,
+    O_CORES,
+    O_GPUS,
+    O_MAX_RUNNING,
+    O_PROGRESS,
+    O_NO_PROGRESS,
+    O_DRY_RUN,
+    O_JOURNAL,
+    O_GRACE,
+};
+
+static int one_of(const char *opt, const char *v, const char *const *ok)
+{
+    for (; *ok; ok++)
+        if (strcmp(v, *ok) == 0)
+            return 0;
+    cli_usage_error("run", "%s: unknown value '%s'", opt, v);
+    return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_LAYOUT_OPTIONS,
+        {"ntasks", required_argument, NULL, 'n'},
+        {"cores-per-task", required_argument, NULL, 'c'},
+        {"gpus-per-task", required_argument, NULL, 'g'},
+        {"nodes", required_argument, NULL, 'N'},
+        {"time-limit", required_argument, NULL, 't'},
+        {"exclusive", no_argument, NULL, O_EXCLUSIVE},
+        {"backend", required_argument, NULL, O_BACKEND},
+        {"mpi", required_argument, NULL, O_MPI},
+        {"stdout", required_argument, NULL, O_STDOUT},
+        {"stderr", required_argument, NULL, O_STDERR},
+        {"template-dir", required_argument, NULL, O_TEMPLATE},
+        {"link-files", no_argument, NULL, O_LINK},
+        {"copy-files", no_argument, NULL, O_COPY},
+        {"retries", required_argument, NULL, O_RETRIES},
+        {"resume", no_argument, NULL, O_RESUME},
+        {"no-resume", no_argument, NULL, O_NO_RESUME},
+        {"cores", required_argument, NULL, O_CORES},
+        {"gpus", required_argument, NULL, O_GPUS},
+        {"max-running", required_argument, NULL, O_MAX_RUNNING},
+        {"progress", no_argument, NULL, O_PROGRESS},
+        {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+        {"dry-run", no_argument, NULL, O_DRY_RUN},
+        {"journal", required_argument, NULL, O_JOURNAL},
+        {"grace", required_argument, NULL, O_GRACE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    static const char *const backends[] = {"auto", "local", "slurm", "flux", NULL};
+    static const char *const mpis[] = {"auto", "none", "mpiexec", "srun", "flux", NULL};
+    cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
+    run_config c;
+    memset(&c, 0, sizeof c);
+    c.req.ntasks = 1;
+    c.req.cores_per_task = 1;
+    c.stdout_name = "stdout.txt";
+    c.stderr_name = "stderr.txt";
+    c.grace = 5;
+    c.resume = 1;
+    c.progress = -1;
+    c.journal_path = "batchtile.journal";
+    c.backend = "auto";
+    c.mpi = "auto";
+    c.gpus = -1;
+    int opt;
+    optind = 1;
+    opterr = 0;
+    /* '+': options end at COMMAND, whose own options are its business */
+    while ((opt = getopt_long(argc, argv, "+:n:c:g:N:t:h", opts, NULL)) != -1) {
+        int r = cli_layout_option("run", opt, optarg, &L);
+        if (r < 0)
+            return BT_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'n':
+            r = cli_int("run", "-n/--ntasks", optarg, 1, &c.req.ntasks);
+            break;
+        case 'c':
+            r = cli_int("run", "-c/--cores-per-task", optarg, 1, &c.req.cores_per_task);
+            break;
+        case 'g':
+            r = cli_int("run", "-g/--gpus-per-task", optarg, 0, &c.req.gpus_per_task);
+            break;
+        case 'N':
+            r = cli_int("run", "-N/--nodes", optarg, 1, &c.req.nodes);
+            break;
+        case 't':
+            if (ut_parse_duration(optarg, &c.time_limit) < 0)
+                return cli_usage_error("run", "-t/--time-limit: expected a duration such as 90s, "
+                                              "5m, 1h or [[HH:]MM:]SS, found '%s'", optarg);
+            break;
+        case O_GRACE:
+            if (ut_parse_duration(optarg, &c.grace) < 0)
+                return cli_usage_error("run", "--grace: expected a duration such as 5s, found '%s'",
+                                       optarg);
+            break;
+        case O_EXCLUSIVE:
+            c.req.exclusive = 1;
+            break;
+        case O_BACKEND:
+            r = one_of("--backend", optarg, backends);
+            c.backend = optarg;
+            break;
+        case O_MPI:
+            r = one_of("--mpi", optarg, mpis);
+            c.mpi = optarg;
+            break;
+        case O_STDOUT:
+            c.stdout_name = optarg;
+            break;
+        case O_STDERR:
+            c.stderr_name = optarg;
+            break;
+        case O_TEMPLATE:
+            c.template_dir = optarg;
+            break;
+        case O_LINK:
+            c.copy_files = 0;
+            break;
+        case O_COPY:
+            c.copy_files = 1;
+            break;
+        case O_RETRIES:
+            r = cli_int("run", "--retries", optarg, 0, &c.retries);
+            break;
+        case O_RESUME:
+            c.resume = 1;
+            break;
+        case O_NO_RESUME:
+            c.resume = 0;
+            break;
+        case O_CORES:
+            r = cli_int("run", "--cores", optarg, 1, &c.cores);
+            break;
+        case O_GPUS:
+            r = cli_int("run", "--gpus", optarg, 0, &c.gpus);
+            break;
+        case O_MAX_RUNNING:
+            r = cli_int("run", "--max-running", optarg, 1, &c.max_running);
+            break;
+        case O_PROGRESS:
+            c.progress = 1;
+            break;
+        case O_NO_PROGRESS:
+            c.progress = 0;
+            break;
+        case O_DRY_RUN:
+            c.dry_run = 1;
+            break;
+        case O_JOURNAL:
+            c.journal_path = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            return BT_EXIT_OK;
+        default:
+            return cli_bad_option("run", opt, argv);
+        }
+        if (r < 0)
+            return BT_EXIT_USAGE;
+    }
+    int rest = argc - optind;
+    if (rest < 3)
+        return cli_usage_error("run", "expected COMMAND [ARG...] BATCH_PARAMS BATCH_RESULTS "
+                                      "after the options, found %d argument%s",
+                               rest, rest == 1 ? "" : "s");
+    if ((c.template_dir == NULL) && c.copy_files)
+        return cli_usage_error("run", "--copy-files needs --template-dir");
+    if (cli_layout_check("run", &L) < 0)
+        return BT_EXIT_USAGE;
+    c.cmd = argv + optind;
+    c.ncmd = rest - 2;
+    c.params_path = argv[argc - 2];
+    c.results_path = argv[argc - 1];
+    c.layout = L.layout;
+    c.results_format = L.results_format;
+    return run_execute(&c);
+}

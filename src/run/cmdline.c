@@ -1,0 +1,144 @@
+#include "cmdline.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "launch/proc.h"
+
+static char *expand(const char *w, long eval, const char *params, const char *results)
+{
+    static const struct {
+        const char *key;
+        size_t len;
+    } keys[] = {{"{eval}", 6}, {"{params}", 8}, {"{results}", 9}};
+    char num[32];
+    snprintf(num, sizeof num, "%ld", eval);
+    const char *vals[] = {num, params, results};
+    size_t n = 0;
+    for (const char *s = w; *s;) {
+        int k;
+        for (k = 0; k < 3; k++)
+            if (strncmp(s, keys[k].key, keys[k].len) == 0)
+                break;
+        if (k < 3) {
+            n += strlen(vals[k]);
+            s += keys[k].len;
+        } else {
+            n++;
+            s++;
+        }
+    }
+    char *out = malloc(n + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *s = w; *s;) {
+        int k;
+        for (k = 0; k < 3; k++)
+            if (strncmp(s, keys[k].key, keys[k].len) == 0)
+                break;
+        if (k < 3) {
+            size_t l = strlen(vals[k]);
+            memcpy(o, vals[k], l);
+            o += l;
+            s += keys[k].len;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+int run_cmdline_init(run_cmdline *c, char *const *words, int nwords, char *msg, size_t msgsz)
+{
+    memset(c, 0, sizeof *c);
+    c->words = calloc((size_t)nwords + 1, sizeof *c->words);
+    if (!c->words) {
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    c->nwords = nwords;
+    for (int i = 0; i < nwords; i++) {
+        if (strstr(words[i], "{params}") || strstr(words[i], "{results}"))
+            c->substitute = 1;
+        c->words[i] = strdup(words[i]);
+    }
+    /* resolve the program once, where batchtile runs (it runs in each work
+     * directory, where a relative path would no longer be found) */
+    if (!strchr(words[0], '{')) {
+        char abs[PATH_MAX];
+        if (launch_resolve_command(words[0], abs, sizeof abs) < 0) {
+            snprintf(msg, msgsz, "%s: command not found or not executable (searched %s)",
+                     words[0], strchr(words[0], '/') ? "that path" : "PATH and the current directory");
+            run_cmdline_free(c);
+            return -1;
+        }
+        free(c->words[0]);
+        c->words[0] = strdup(abs);
+    }
+    return 0;
+}
+
+char **run_cmdline_argv(const run_cmdline *c, long eval, const char *params, const char *results)
+{
+    int n = c->nwords + (c->substitute ? 0 : 2);
+    char **argv = calloc((size_t)n + 1, sizeof *argv);
+    if (!argv)
+        return NULL;
+    for (int i = 0; i < c->nwords; i++)
+        if (!(argv[i] = expand(c->words[i], eval, params, results)))
+            goto oom;
+    if (!c->substitute) {
+        if (!(argv[c->nwords] = strdup(params)) || !(argv[c->nwords + 1] = strdup(results)))
+            goto oom;
+    }
+    return argv;
+oom:
+    run_cmdline_free_argv(argv);
+    return NULL;
+}
+
+void run_cmdline_free_argv(char **argv)
+{
+    for (size_t i = 0; argv && argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+void run_cmdline_free(run_cmdline *c)
+{
+    for (int i = 0; c->words && i < c->nwords; i++)
+        free(c->words[i]);
+    free(c->words);
+    c->words = NULL;
+}
+
+void run_cmdline_format(char *const *argv, char *out, size_t outsz)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; argv[i] && o + 4 < outsz; i++) {
+        const char *w = argv[i];
+        int plain = *w != '\0';
+        for (const char *s = w; *s; s++)
+            if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+@%{}", *s))
+                plain = 0;
+        if (i)
+            out[o++] = ' ';
+        if (!plain)
+            out[o++] = '\'';
+        for (const char *s = w; *s && o + 6 < outsz; s++) {
+            if (*s == '\'' && !plain) {
+                memcpy(out + o, "'\\''", 4);
+                o += 4;
+            } else {
+                out[o++] = *s;
+            }
+        }
+        if (!plain)
+            out[o++] = '\'';
+        out[o] = '\0';
+    }
+}

@@ -1,0 +1,849 @@
+/* The orchestrator: one event loop over the backend's completions, signals
+ * and timers; evaluations flow queue -> placement -> process -> results. */
+#define _GNU_SOURCE
+#include "orch.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "alloc/detect.h"
+#include "batch.h"
+#include "cmdline.h"
+#include "collect.h"
+#include "journal.h"
+#include "launch/backend.h"
+#include "progress.h"
+#include "sched/queue.h"
+#include "util/log.h"
+#include "util/tmpl.h"
+
+enum { ST_PENDING, ST_RUNNING, ST_DONE };
+
+typedef struct ev_state {
+    run_item *item;
+    int state;
+    int attempt;        /* 1-based, of the current or last attempt */
+    int from_journal;
+    char *text;         /* rendered results; NULL when failed or not done */
+    char *reason;       /* why it failed (final attempt) */
+    /* while running */
+    launch_job job;
+    pool_placement place;
+    char *cwd;
+    char *out_name, *err_name;
+    double t0_mono, t0_wall;
+    double deadline;    /* monotonic; 0 = none */
+    double kill_at;     /* monotonic; when TERM turns into KILL */
+    int kill_stage;     /* 0 none, 1 TERM sent, 2 KILL sent */
+    int timed_out, interrupted;
+} ev_state;
+
+typedef struct orch {
+    const run_config *cfg;
+    run_batch batch;
+    ev_state *ev;
+    alloc_resources res;
+    pool *pool;
+    sched_queue queue;
+    launch_backend *be;
+    run_cmdline cmd;
+    run_template tmpl;
+    int have_tmpl;
+    run_journal *journal;
+    run_progress progress;
+    dak_format rfmt;
+    ev_state **running;
+    size_t nrunning;
+    size_t ndone, nfailed, nresumed;
+    int stopping; /* the signal that stopped us */
+    int second_signal;
+    double t_start_mono, t_start_wall;
+    double last_sync;
+    int sys_error;
+} orch;
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void fmt_seconds(double s, char *out, size_t outsz)
+{
+    if (s == floor(s))
+        snprintf(out, outsz, "%.0fs", s);
+    else
+        snprintf(out, outsz, "%.3gs", s);
+}
+
+/* ---- journal records ------------------------------------------------ */
+
+static json_t *placement_json(const orch *o, const pool_placement *pl)
+{
+    json_t *a = json_array();
+    for (int i = 0; pl && i < pl->nslices; i++) {
+        const pool_slice *s = &pl->slices[i];
+        json_t *cores = json_array(), *gpus = json_array();
+        for (int k = 0; k < s->ncores; k++)
+            json_array_append_new(cores, json_integer(s->cores[k]));
+        for (int k = 0; k < s->ngpus; k++)
+            json_array_append_new(gpus, json_integer(s->gpus[k]));
+        json_array_append_new(a, json_pack("{s:s,s:i,s:o,s:o}", "node",
+                                           o->res.nodes[s->node].name, "tasks", s->ntasks,
+                                           "cores", cores, "gpus", gpus));
+    }
+    return a;
+}
+
+static void journal_write(orch *o, json_t *rec)
+{
+    char *s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
+    json_decref(rec);
+    if (!s || run_journal_append(o->journal, s) < 0) {
+        if (!o->sys_error)
+            ut_err("%s: cannot append to the journal: %s", o->cfg->journal_path, strerror(errno));
+        o->sys_error = 1;
+    }
+    free(s);
+}
+
+static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, int final,
+                         double t_end)
+{
+    char hash[17];
+    snprintf(hash, sizeof hash, "%016llx", e->item->hash);
+    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
+                            (json_int_t)e->item->eval, "hash", hash, "status",
+                            ok ? "ok" : "failed", "final", final, "attempt", e->attempt, "start",
+                            e->t0_wall, "end", t_end, "workdir", e->cwd ? e->cwd : "",
+                            "placement", placement_json(o, &e->place));
+    if (st && st->exited)
+        json_object_set_new(rec, "exit", json_integer(st->code));
+    if (st && !st->exited)
+        json_object_set_new(rec, "signal", json_integer(st->signo));
+    if (!ok && e->reason)
+        json_object_set_new(rec, "reason", json_string(e->reason));
+    journal_write(o, rec);
+}
+
+static void journal_run_start(orch *o)
+{
+    json_t *nodes = json_array(), *cmd = json_array();
+    for (int i = 0; i < o->res.nnodes; i++)
+        json_array_append_new(nodes, json_pack("{s:s,s:i,s:i}", "name", o->res.nodes[i].name,
+                                               "cores", o->res.nodes[i].ncores, "gpus",
+                                               o->res.nodes[i].ngpus));
+    for (int i = 0; i < o->cfg->ncmd; i++)
+        json_array_append_new(cmd, json_string(o->cfg->cmd[i]));
+    const pool_request *q = &o->cfg->req;
+    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i}",
+                               "type", "run", "start", o->t_start_wall, "backend",
+                               o->res.backend, "batch", o->cfg->params_path, "evaluations",
+                               (json_int_t)o->batch.n, "nodes", nodes, "command", cmd, "request",
+                               "ntasks", q->ntasks, "cores_per_task", q->cores_per_task,
+                               "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
+                               q->exclusive, "pid", (int)getpid()));
+}
+
+/* ---- resume ------------------------------------------------------------ */
+
+typedef struct resume_ctx {
+    orch *o;
+    size_t *order; /* item indices sorted by evaluation number */
+    unsigned char *ok;
+} resume_ctx;
+
+static long find_eval(const resume_ctx *rc, long eval)
+{
+    size_t lo = 0, hi = rc->o->batch.n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        long v = rc->o->batch.items[rc->order[mid]].eval;
+        if (v == eval)
+            return (long)rc->order[mid];
+        if (v < eval)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+static void resume_record(void *arg, const void *record)
+{
+    resume_ctx *rc = arg;
+    json_t *r = (json_t *)record;
+    if (!json_is_string(json_object_get(r, "type")) ||
+        strcmp(json_string_value(json_object_get(r, "type")), "eval") != 0)
+        return;
+    json_t *ev = json_object_get(r, "eval"), *hash = json_object_get(r, "hash"),
+           *status = json_object_get(r, "status");
+    if (!json_is_integer(ev) || !json_is_string(hash) || !json_is_string(status))
+        return;
+    long idx = find_eval(rc, (long)json_integer_value(ev));
+    if (idx < 0)
+        return;
+    char want[17];
+    snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
+    /* the latest record of the evaluation decides; changed parameters never match */
+    rc->ok[idx] = strcmp(json_string_value(hash), want) == 0 &&
+                  strcmp(json_string_value(status), "ok") == 0;
+}
+
+static const run_batch *sort_batch;
+static int by_item_eval(const void *a, const void *b)
+{
+    long x = sort_batch->items[*(const size_t *)a].eval;
+    long y = sort_batch->items[*(const size_t *)b].eval;
+    return x < y ? -1 : x > y;
+}
+
+static int results_path(const orch *o, long eval, char *out, size_t outsz)
+{
+    return run_workdir_file(&o->cfg->layout, eval, o->cfg->layout.results_file, out, outsz);
+}
+
+/* Take from the journal what finished with the same parameters and still
+ * has valid results in its work directory. */
+static void resume(orch *o)
+{
+    resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, 1)};
+    if (!rc.order || !rc.ok)
+        goto out;
+    for (size_t i = 0; i < o->batch.n; i++)
+        rc.order[i] = i;
+    sort_batch = &o->batch;
+    qsort(rc.order, o->batch.n, sizeof *rc.order, by_item_eval);
+    if (run_journal_read(o->cfg->journal_path, resume_record, &rc) <= 0)
+        goto out;
+    for (size_t i = 0; i < o->batch.n; i++) {
+        if (!rc.ok[i])
+            continue;
+        ev_state *e = &o->ev[i];
+        char path[PATH_MAX], why[512];
+        if (results_path(o, e->item->eval, path, sizeof path) < 0)
+            continue;
+        int owned;
+        dak_params *p = run_item_params(&o->batch, e->item, &owned);
+        if (!p)
+            continue;
+        dak_results *r = run_results_read(path, p, why, sizeof why);
+        if (r) {
+            e->text = run_results_render(o->rfmt, p, r);
+            if (e->text) {
+                e->state = ST_DONE;
+                e->from_journal = 1;
+                o->ndone++;
+                o->nresumed++;
+            }
+            dak_results_free(r);
+        }
+        if (owned)
+            dak_params_free(p);
+    }
+out:
+    free(rc.order);
+    free(rc.ok);
+}
+
+/* ---- starting and ending evaluations --------------------------------- */
+
+static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
+                        const launch_status *st);
+
+static char *expand_name(const char *tmpl, long eval)
+{
+    char buf[PATH_MAX];
+    if (ut_tmpl_expand(tmpl, eval, buf, sizeof buf) < 0)
+        return NULL;
+    return strdup(buf);
+}
+
+static void running_remove(orch *o, ev_state *e)
+{
+    for (size_t i = 0; i < o->nrunning; i++)
+        if (o->running[i] == e) {
+            o->running[i] = o->running[--o->nrunning];
+            return;
+        }
+}
+
+/* Start e on placement pl (taken from the pool). */
+static void start_eval(orch *o, ev_state *e, pool_placement *pl)
+{
+    const run_config *c = o->cfg;
+    long eval = e->item->eval;
+    char msg[PATH_MAX + 1024], params[PATH_MAX], results[PATH_MAX], rpath[PATH_MAX];
+    e->place = *pl;
+    e->attempt++;
+    e->timed_out = e->interrupted = 0;
+    e->kill_stage = 0;
+    e->t0_mono = mono();
+    e->t0_wall = wall();
+    free(e->cwd);
+    e->cwd = NULL;
+    char dir[PATH_MAX];
+    if (run_workdir_path(&c->layout, eval, dir, sizeof dir) < 0 || !(e->cwd = strdup(dir)) ||
+        ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params) < 0 ||
+        ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results) < 0 ||
+        results_path(o, eval, rpath, sizeof rpath) < 0) {
+        finish_eval(o, e, NULL, "work directory or file name too long", NULL);
+        return;
+    }
+    if (e->attempt == 1) {
+        if (run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
+                                     o->have_tmpl ? &o->tmpl : NULL, msg, sizeof msg) < 0) {
+            finish_eval(o, e, NULL, msg, NULL);
+            return;
+        }
+    }
+    /* a results file from an earlier attempt or run must not pass for this one's */
+    if (unlink(rpath) < 0 && errno != ENOENT) {
+        snprintf(msg, sizeof msg, "cannot remove the old %s: %s", rpath, strerror(errno));
+        finish_eval(o, e, NULL, msg, NULL);
+        return;
+    }
+    free(e->out_name);
+    free(e->err_name);
+    e->out_name = expand_name(c->stdout_name, eval);
+    e->err_name = expand_name(c->stderr_name, eval);
+    char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
+    if (!argv || !e->out_name || !e->err_name) {
+        run_cmdline_free_argv(argv);
+        finish_eval(o, e, NULL, "out of memory", NULL);
+        return;
+    }
+    memset(&e->job, 0, sizeof e->job);
+    e->job.eval = eval;
+    e->job.argv = argv;
+    e->job.cwd = e->cwd;
+    e->job.out_path = e->out_name;
+    e->job.err_path = e->err_name;
+    e->job.req = &c->req;
+    e->job.place = &e->place;
+    e->job.time_limit = c->time_limit;
+    e->job.owner = e;
+    if (o->be->ops->start(o->be, &e->job, msg, sizeof msg) < 0) {
+        run_cmdline_free_argv(argv);
+        e->job.argv = NULL;
+        finish_eval(o, e, NULL, msg, NULL);
+        return;
+    }
+    e->state = ST_RUNNING;
+    e->deadline = c->time_limit > 0 ? e->t0_mono + c->time_limit : 0;
+    o->running[o->nrunning++] = e;
+}
+
+static void requeue(orch *o, ev_state *e)
+{
+    e->state = ST_PENDING;
+    if (sched_queue_push(&o->queue, (size_t)(e - o->ev), &o->cfg->req) < 0) {
+        e->reason = strdup("out of memory");
+        e->state = ST_DONE;
+        o->ndone++;
+        o->nfailed++;
+    }
+}
+
+/* An attempt ended: text is its rendered results, or NULL with reason. */
+static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
+                        const launch_status *st)
+{
+    double t_end = wall();
+    int ok = text != NULL;
+    int retry = !ok && e->attempt <= o->cfg->retries && !o->stopping;
+    free(e->reason);
+    e->reason = ok ? NULL : strdup(reason ? reason : "failed");
+    journal_eval(o, e, st, ok, !retry, t_end);
+    if (e->place.slices)
+        pool_release(o->pool, &e->place);
+    run_cmdline_free_argv(e->job.argv);
+    e->job.argv = NULL;
+    if (retry) {
+        requeue(o, e);
+        return;
+    }
+    e->state = ST_DONE;
+    e->text = text;
+    o->ndone++;
+    if (!ok) {
+        o->nfailed++;
+        run_progress_clear(&o->progress);
+        char tries[48] = "";
+        if (e->attempt > 1)
+            snprintf(tries, sizeof tries, " (%d attempts)", e->attempt);
+        ut_err("evaluation %ld (%s): FAIL: %s%s", e->item->eval, e->cwd ? e->cwd : "?", e->reason,
+               tries);
+    }
+}
+
+static const char *signame(int sig)
+{
+    const char *s = sigabbrev_np(sig);
+    return s ? s : "?";
+}
+
+/* The backend says a job ended. */
+static void on_done(void *arg, launch_job *job, const launch_status *st)
+{
+    orch *o = arg;
+    ev_state *e = job->owner;
+    running_remove(o, e);
+    char why[1024], lim[32];
+    char *text = NULL;
+    const char *reason = why;
+    if (e->timed_out) {
+        fmt_seconds(o->cfg->time_limit, lim, sizeof lim);
+        snprintf(why, sizeof why, "time limit %s exceeded (killed)", lim);
+    } else if (e->interrupted && !(st->exited && st->code == 0)) {
+        snprintf(why, sizeof why, "interrupted by SIG%s", signame(o->stopping));
+    } else if (st->reason) {
+        snprintf(why, sizeof why, "%s", st->reason);
+    } else if (!st->exited) {
+        snprintf(why, sizeof why, "killed by signal %d (SIG%s)", st->signo, signame(st->signo));
+    } else if (st->code != 0) {
+        snprintf(why, sizeof why, "exit status %d", st->code);
+    } else {
+        char rpath[PATH_MAX];
+        int owned = 0;
+        dak_params *p = NULL;
+        if (results_path(o, e->item->eval, rpath, sizeof rpath) < 0) {
+            snprintf(why, sizeof why, "results file name too long");
+        } else if (!(p = run_item_params(&o->batch, e->item, &owned))) {
+            snprintf(why, sizeof why, "out of memory");
+        } else {
+            dak_results *r = run_results_read(rpath, p, why, sizeof why);
+            if (r) {
+                text = run_results_render(o->rfmt, p, r);
+                if (!text)
+                    snprintf(why, sizeof why, "out of memory");
+                dak_results_free(r);
+            }
+        }
+        if (owned)
+            dak_params_free(p);
+    }
+    finish_eval(o, e, text, text ? NULL : reason, st);
+}
+
+/* Start what fits, in queue order. */
+static void schedule(orch *o)
+{
+    size_t cap = (size_t)o->cfg->max_running;
+    while (sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
+        size_t id;
+        pool_placement pl;
+        if (!sched_queue_next(&o->queue, o->pool, &id, &pl))
+            break;
+        start_eval(o, &o->ev[id], &pl);
+    }
+}
+
+/* ---- signals and time limits ------------------------------------------ */
+
+static void signal_all(orch *o, int sig, int stage, double now)
+{
+    for (size_t i = 0; i < o->nrunning; i++) {
+        ev_state *e = o->running[i];
+        if (e->kill_stage >= stage)
+            continue;
+        o->be->ops->signal(o->be, &e->job, sig);
+        e->kill_stage = stage;
+        e->kill_at = now + o->cfg->grace;
+    }
+}
+
+static void on_stop_signal(orch *o, int sig)
+{
+    double now = mono();
+    if (!o->stopping) {
+        o->stopping = sig;
+        run_progress_clear(&o->progress);
+        ut_err("SIG%s: starting nothing new, stopping %zu running evaluation%s", signame(sig),
+               o->nrunning, o->nrunning == 1 ? "" : "s");
+        for (size_t i = 0; i < o->nrunning; i++)
+            o->running[i]->interrupted = 1;
+        signal_all(o, SIGTERM, 1, now);
+    } else if (!o->second_signal) {
+        o->second_signal = 1;
+        ut_err("SIG%s again: killing what still runs", signame(sig));
+        signal_all(o, SIGKILL, 2, now);
+    }
+}
+
+static void check_timers(orch *o, double now)
+{
+    for (size_t i = 0; i < o->nrunning; i++) {
+        ev_state *e = o->running[i];
+        if (e->kill_stage == 0 && e->deadline > 0 && now >= e->deadline) {
+            e->timed_out = 1;
+            o->be->ops->signal(o->be, &e->job, SIGTERM);
+            e->kill_stage = 1;
+            e->kill_at = now + o->cfg->grace;
+        } else if (e->kill_stage == 1 && now >= e->kill_at) {
+            o->be->ops->signal(o->be, &e->job, SIGKILL);
+            e->kill_stage = 2;
+        }
+    }
+}
+
+/* Milliseconds until the next timer (deadline, kill, journal sync, progress). */
+static int next_timeout(orch *o, double now)
+{
+    double next = now + 3600;
+    for (size_t i = 0; i < o->nrunning; i++) {
+        const ev_state *e = o->running[i];
+        if (e->kill_stage == 0 && e->deadline > 0 && e->deadline < next)
+            next = e->deadline;
+        if (e->kill_stage == 1 && e->kill_at < next)
+            next = e->kill_at;
+    }
+    if (run_journal_dirty(o->journal) && o->last_sync + 0.1 < next)
+        next = o->last_sync + 0.1;
+    double pr = run_progress_next(&o->progress);
+    if (pr > 0 && pr < next)
+        next = pr;
+    double ms = (next - now) * 1000.0;
+    return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ceil(ms);
+}
+
+static void draw_progress(orch *o, int force)
+{
+    run_progress_update(&o->progress, o->ndone - o->nfailed, o->nrunning, o->nfailed,
+                        o->batch.n, o->nresumed, mono() - o->t_start_mono, force);
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static int event_loop(orch *o)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (sfd < 0 || ep < 0) {
+        ut_err("cannot set up the event loop: %s", strerror(errno));
+        return -1;
+    }
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = sfd};
+    epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+    int bfd = o->be->ops->fd(o->be);
+    if (bfd >= 0) {
+        ev.data.fd = bfd;
+        epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &ev);
+    }
+    for (;;) {
+        if (!o->stopping)
+            schedule(o);
+        if (o->nrunning == 0 && (o->stopping || sched_queue_len(&o->queue) == 0))
+            break;
+        if (o->nrunning == 0) {
+            /* cannot happen after pool_feasible; never wait forever on it */
+            ut_err("internal error: %zu evaluations wait and none can start",
+                   sched_queue_len(&o->queue));
+            o->stopping = SIGABRT;
+            break;
+        }
+        double now = mono();
+        struct epoll_event evs[8];
+        int n = epoll_wait(ep, evs, 8, next_timeout(o, now));
+        if (n < 0 && errno != EINTR) {
+            ut_err("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd == sfd) {
+                struct signalfd_siginfo si;
+                int chld = 0;
+                while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                    if ((int)si.ssi_signo == SIGCHLD)
+                        chld = 1;
+                    else
+                        on_stop_signal(o, (int)si.ssi_signo);
+                }
+                if (chld)
+                    o->be->ops->process(o->be);
+            } else if (evs[i].data.fd == bfd) {
+                o->be->ops->process(o->be);
+            }
+        }
+        now = mono();
+        check_timers(o, now);
+        if (run_journal_dirty(o->journal) && now - o->last_sync >= 0.1) {
+            run_journal_sync(o->journal);
+            o->last_sync = now;
+        }
+        draw_progress(o, 0);
+    }
+    close(ep);
+    close(sfd);
+    return 0;
+}
+
+/* ---- dry run --------------------------------------------------------------- */
+
+static void print_placement(const orch *o, const pool_placement *pl, char *out, size_t outsz)
+{
+    size_t w = 0;
+    out[0] = '\0';
+    for (int i = 0; i < pl->nslices && w < outsz; i++) {
+        const pool_slice *s = &pl->slices[i];
+        w += (size_t)snprintf(out + w, outsz - w, "%s%s: cores ", i ? "; " : "",
+                              o->res.nodes[s->node].name);
+        for (int k = 0; k < s->ncores && w < outsz; k++)
+            w += (size_t)snprintf(out + w, outsz - w, "%s%d", k ? "," : "", s->cores[k]);
+        if (s->ngpus && w < outsz) {
+            w += (size_t)snprintf(out + w, outsz - w, " gpus ");
+            for (int k = 0; k < s->ngpus && w < outsz; k++)
+                w += (size_t)snprintf(out + w, outsz - w, "%s%s", k ? "," : "",
+                                      o->res.nodes[s->node].gpu_ids[s->gpus[k]]);
+        }
+    }
+}
+
+static int dry_run(orch *o)
+{
+    const run_config *c = o->cfg;
+    /* as if each evaluation ran until the pool was full, then the oldest ended */
+    pool_placement *held = calloc(o->batch.n, sizeof *held);
+    size_t oldest = 0;
+    for (size_t i = 0; i < o->batch.n; i++) {
+        long eval = o->batch.items[i].eval;
+        while (pool_alloc(o->pool, &c->req, &held[i]) < 0 ||
+               (c->max_running > 0 && i - oldest >= (size_t)c->max_running)) {
+            if (held[i].slices)
+                pool_release(o->pool, &held[i]);
+            pool_release(o->pool, &held[oldest++]);
+        }
+        char params[PATH_MAX], results[PATH_MAX], dir[PATH_MAX], where[2048], line[8192];
+        run_workdir_path(&c->layout, eval, dir, sizeof dir);
+        ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params);
+        ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results);
+        char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
+        print_placement(o, &held[i], where, sizeof where);
+        run_cmdline_format(argv, line, sizeof line);
+        printf("eval %ld  [%s]  in %s: %s%s\n", eval, where, dir, c->req.ntasks > 1 &&
+               strcmp(c->mpi, "none") != 0 ? "(mpiexec) " : "", line);
+        run_cmdline_free_argv(argv);
+    }
+    for (size_t i = oldest; i < o->batch.n; i++)
+        pool_placement_free(&held[i]);
+    free(held);
+    return 0;
+}
+
+/* ---- run_execute ------------------------------------------------------- */
+
+static void orch_free(orch *o)
+{
+    if (o->ev) {
+        for (size_t i = 0; i < o->batch.n; i++) {
+            free(o->ev[i].text);
+            free(o->ev[i].reason);
+            free(o->ev[i].cwd);
+            free(o->ev[i].out_name);
+            free(o->ev[i].err_name);
+            pool_placement_free(&o->ev[i].place);
+        }
+    }
+    free(o->ev);
+    free(o->running);
+    if (o->be)
+        o->be->ops->destroy(o->be);
+    sched_queue_free(&o->queue);
+    pool_destroy(o->pool);
+    alloc_resources_free(&o->res);
+    run_cmdline_free(&o->cmd);
+    if (o->have_tmpl)
+        run_template_free(&o->tmpl);
+    run_batch_free(&o->batch);
+}
+
+static void summary(orch *o, int wrote)
+{
+    char el[64];
+    double t = mono() - o->t_start_mono;
+    snprintf(el, sizeof el, "%d:%02d", (int)(t / 60), (int)t % 60);
+    char extra[128] = "";
+    if (o->nresumed)
+        snprintf(extra, sizeof extra, ", %zu taken from the journal", o->nresumed);
+    ut_err("%zu evaluation%s: %zu ok, %zu failed%s; %s elapsed; %s %s", o->batch.n,
+           o->batch.n == 1 ? "" : "s", o->ndone - o->nfailed, o->nfailed, extra, el,
+           wrote ? "wrote" : "could not write", o->cfg->results_path);
+}
+
+int run_execute(const run_config *c)
+{
+    orch O, *o = &O;
+    memset(o, 0, sizeof *o);
+    o->cfg = c;
+    char msg[2048];
+    int status = 0;
+
+    int rc = run_batch_load(&o->batch, c->params_path, 0, msg, sizeof msg);
+    if (rc != RUN_LOAD_OK) {
+        ut_err("%s", msg);
+        return rc == RUN_LOAD_INPUT ? 2 : 3;
+    }
+    o->rfmt = c->results_format >= 0 ? (dak_format)c->results_format
+              : o->batch.format == DAK_FMT_JSON ? DAK_FMT_JSON
+                                                : DAK_FMT_STANDARD;
+    const char *backend = alloc_backend_choose(c->backend);
+    if (alloc_detect(backend, c->cores, c->gpus, &o->res, msg, sizeof msg) < 0) {
+        ut_err("%s", msg);
+        status = 3;
+        goto out;
+    }
+    if (o->res.oversubscribed && !c->dry_run)
+        ut_err("--cores %d: more than the %d cores this process may use; they will be shared",
+               c->cores, o->res.oversubscribed);
+    o->pool = pool_new(&o->res);
+    if (!o->pool) {
+        ut_err("out of memory");
+        status = 3;
+        goto out;
+    }
+    if (!pool_feasible(o->pool, &c->req, msg, sizeof msg)) {
+        ut_err("an evaluation %s: nothing was run", msg);
+        status = 1;
+        goto out;
+    }
+    if (run_cmdline_init(&o->cmd, c->cmd, c->ncmd, msg, sizeof msg) < 0) {
+        ut_err("%s", msg);
+        status = 1;
+        goto out;
+    }
+    if (c->template_dir) {
+        if (run_template_init(&o->tmpl, c->template_dir, c->copy_files, msg, sizeof msg) < 0) {
+            ut_err("%s", msg);
+            status = 1;
+            goto out;
+        }
+        o->have_tmpl = 1;
+    }
+    if (c->dry_run) {
+        status = dry_run(o);
+        goto out;
+    }
+    launch_options lo = {c->mpi, c->req.ntasks};
+    if (strcmp(backend, "local") == 0)
+        o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
+    if (!o->be) {
+        ut_err("%s", msg);
+        status = 3;
+        goto out;
+    }
+    o->be->done = on_done;
+    o->be->done_arg = o;
+
+    o->ev = calloc(o->batch.n, sizeof *o->ev);
+    o->running = calloc(o->batch.n, sizeof *o->running);
+    if (!o->ev || !o->running) {
+        ut_err("out of memory");
+        status = 3;
+        goto out;
+    }
+    for (size_t i = 0; i < o->batch.n; i++)
+        o->ev[i].item = &o->batch.items[i];
+
+    /* block the signals the loop reads from its signalfd, before any child */
+    sigset_t mask, old;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGCHLD);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    o->t_start_mono = mono();
+    o->t_start_wall = wall();
+    if (c->resume)
+        resume(o);
+    o->journal = run_journal_open(c->journal_path, msg, sizeof msg);
+    if (!o->journal) {
+        ut_err("%s", msg);
+        status = 3;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    journal_run_start(o);
+    for (size_t i = 0; i < o->batch.n; i++)
+        if (o->ev[i].state == ST_PENDING && sched_queue_push(&o->queue, i, &c->req) < 0) {
+            ut_err("out of memory");
+            status = 3;
+            goto out;
+        }
+    run_progress_init(&o->progress, c->progress);
+    o->last_sync = mono();
+
+    event_loop(o);
+
+    /* what never ran (interrupted) fails as such */
+    size_t not_run = 0;
+    for (size_t i = 0; i < o->batch.n; i++) {
+        ev_state *e = &o->ev[i];
+        if (e->state == ST_PENDING) {
+            not_run++;
+            char why[64];
+            snprintf(why, sizeof why, "not run: interrupted by SIG%s", signame(o->stopping));
+            e->reason = strdup(why);
+            e->state = ST_DONE;
+            o->ndone++;
+            o->nfailed++;
+        }
+    }
+    run_progress_clear(&o->progress);
+    if (not_run)
+        ut_err("%zu evaluation%s not started: FAIL (interrupted by SIG%s)", not_run,
+               not_run == 1 ? "" : "s", signame(o->stopping));
+
+    char **texts = malloc(o->batch.n * sizeof *texts);
+    int wrote = 0;
+    if (texts) {
+        for (size_t i = 0; i < o->batch.n; i++)
+            texts[i] = o->ev[i].text;
+        wrote = run_results_write_batch(c->results_path, o->rfmt, texts, o->batch.n) == 0;
+        if (!wrote)
+            ut_err("%s: cannot write: %s", c->results_path, strerror(errno));
+        free(texts);
+    }
+    journal_write(o, json_pack("{s:s,s:f,s:I,s:I,s:I,s:b}", "type", "end", "end", wall(), "ok",
+                               (json_int_t)(o->ndone - o->nfailed), "failed",
+                               (json_int_t)o->nfailed, "resumed", (json_int_t)o->nresumed,
+                               "interrupted", o->stopping != 0));
+    if (run_journal_close(o->journal) < 0)
+        o->sys_error = 1;
+    summary(o, wrote);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (!wrote)
+        status = 3;
+    else if (o->stopping)
+        status = 128 + o->stopping;
+out:
+    orch_free(o);
+    return status;
+}

@@ -1,0 +1,39 @@
+/* The orchestration of one batch: work directories, queue, placements,
+ * time limits, retries, journal and resume, signals, results assembly. */
+#ifndef BATCHTILE_RUN_ORCH_H
+#define BATCHTILE_RUN_ORCH_H
+
+#include "sched/pool.h"
+#include "workdir.h"
+
+typedef struct run_config {
+    char **cmd; /* COMMAND ARG... */
+    int ncmd;
+    const char *params_path;  /* BATCH_PARAMS */
+    const char *results_path; /* BATCH_RESULTS */
+    run_layout layout;
+    const char *stdout_name, *stderr_name;
+    const char *template_dir;
+    int copy_files;
+    pool_request req;
+    double time_limit;  /* seconds per evaluation, 0 for none */
+    double grace;       /* seconds between TERM and KILL */
+    int retries;
+    int resume;
+    int max_running;    /* 0: unlimited */
+    int results_format; /* -1 auto, else a dak_format */
+    int progress;       /* -1 auto (stderr is a terminal), 0, 1 */
+    int dry_run;
+    const char *journal_path;
+    const char *backend; /* "auto", "local", "slurm", "flux" */
+    const char *mpi;     /* "auto", "none", "mpiexec", "srun", "flux" */
+    int cores;           /* --cores, 0 = detected */
+    int gpus;            /* --gpus, -1 = detected */
+} run_config;
+
+/* Run the batch; returns the exit status (DESIGN.md): 0 results written,
+ * 1 usage (the request cannot fit), 2 bad batch file, 3 system error,
+ * 128+signal when interrupted (results still written). */
+int run_execute(const run_config *cfg);
+
+#endif

@@ -1,0 +1,71 @@
+#include "progress.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void run_progress_init(run_progress *p, int mode)
+{
+    p->enabled = mode < 0 ? isatty(STDERR_FILENO) : mode;
+    p->drawn = 0;
+    p->last = 0;
+    p->first_done_at = -1;
+    p->last_done = 0;
+}
+
+static void hms(double s, char *out, size_t outsz)
+{
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, outsz, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, outsz, "%ld:%02ld", t / 60, t % 60);
+}
+
+void run_progress_update(run_progress *p, size_t ok, size_t running, size_t failed, size_t total,
+                         size_t resumed, double elapsed, int force)
+{
+    if (!p->enabled)
+        return;
+    double now = mono();
+    if (!force && now - p->last < 0.25)
+        return;
+    p->last = now;
+    size_t done = ok + failed;
+    size_t ran = done - resumed; /* finished in this run */
+    char el[32], eta[32] = "--:--";
+    hms(elapsed, el, sizeof el);
+    if (ran > 0 && done < total) {
+        /* throughput so far, applied to what is left */
+        double rate = (double)ran / elapsed;
+        if (rate > 0)
+            hms((double)(total - done) / rate, eta, sizeof eta);
+    } else if (done == total) {
+        snprintf(eta, sizeof eta, "0:00");
+    }
+    fprintf(stderr, "\rbatchtile: %zu/%zu done, %zu running, %zu failed, %s elapsed, ETA %s\033[K",
+            done, total, running, failed, el, eta);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+void run_progress_clear(run_progress *p)
+{
+    if (p->enabled && p->drawn) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        p->drawn = 0;
+    }
+}
+
+double run_progress_next(const run_progress *p)
+{
+    return p->enabled ? p->last + 0.25 : 0;
+}

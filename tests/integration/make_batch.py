@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Write a Dakota batch parameters file on stdout, as Dakota's writers do.
+
+  make_batch.py N [--format standard|aprepro|json] [--asv A] [--vars K]
+                  [--modes M1,M2,...] [--sleep S] [--seed X] [--batch B] [--first E]
+
+Variables x1..xK uniform on [-1, 1] (K=4); one response f with active set A
+(1). With --modes or --sleep, string variables probe_mode / probe_sleep for
+the probe simulation (modes cycle over the evaluations).
+"""
+import argparse
+import json
+import random
+
+ap = argparse.ArgumentParser()
+ap.add_argument('n', type=int)
+ap.add_argument('--format', default='standard')
+ap.add_argument('--asv', type=int, default=1)
+ap.add_argument('--vars', type=int, default=4)
+ap.add_argument('--modes', default='')
+ap.add_argument('--sleep', default='')
+ap.add_argument('--seed', type=int, default=None)
+ap.add_argument('--batch', type=int, default=1)
+ap.add_argument('--first', type=int, default=1)
+a = ap.parse_args()
+rnd = random.Random(a.n if a.seed is None else a.seed)
+modes = a.modes.split(',') if a.modes else []
+out = []
+for k in range(a.n):
+    e = a.first + k
+    xs = [(f'x{i + 1}', rnd.uniform(-1, 1)) for i in range(a.vars)]
+    strs = []
+    if modes:
+        strs.append(('probe_mode', modes[k % len(modes)]))
+    if a.sleep:
+        strs.append(('probe_sleep', a.sleep))
+    eid = f'{a.batch}:{e}'
+    dvv = list(range(1, a.vars + 1))
+    if a.format == 'json':
+        out.append(json.dumps({
+            'variables': [{'label': l, 'value': v} for l, v in xs + strs],
+            'responses': [{'label': 'f', 'active_set': a.asv}],
+            'derivative_variables': dvv, 'analysis_components': [],
+            'eval_id': eid, 'metadata': []}))
+    elif a.format == 'aprepro':
+        L = ['{ DAKOTA_VARS = %d }' % (len(xs) + len(strs))]
+        L += ['{ %s = %.15e }' % (l, v) for l, v in xs]
+        L += ['{ %s = "%s" }' % (l, v) for l, v in strs]
+        L += ['{ DAKOTA_FNS = 1 }', '{ ASV_1:f = %d }' % a.asv, '{ DAKOTA_DER_VARS = %d }' % len(dvv)]
+        L += ['{ DVV_%d:x%d = %d }' % (i, i, i) for i in dvv]
+        L += ['{ DAKOTA_AN_COMPS = 0 }', '{ DAKOTA_EVAL_ID = %s }' % eid, '{ DAKOTA_METADATA = 0 }']
+        out.append('\n'.join(' ' * 20 + l for l in L) + '\n')
+    else:
+        L = ['%43d variables' % (len(xs) + len(strs))]
+        L += ['%43.15e %s' % (v, l) for l, v in xs]
+        L += ['%43s %s' % (v, l) for l, v in strs]
+        L += ['%43d functions' % 1, '%43d ASV_1:f' % a.asv, '%43d derivative_variables' % len(dvv)]
+        L += ['%43d DVV_%d:x%d' % (i, i, i) for i in dvv]
+        L += ['%43d analysis_components' % 0, '%43s eval_id' % eid, '%43d metadata' % 0]
+        out.append('\n'.join(L) + '\n')
+if a.format == 'json':
+    print('[\n' + ',\n'.join(out) + '\n]')
+else:
+    print(''.join(out), end='')

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Read the probe's records (probe.<rank>.json in work directories) and check
+how evaluations shared the machine.
+
+  probe_check.py overlap [--ignore-cpus] DIR...
+                                  no two evaluations that ran at the same time
+                                  shared a CPU or a GPU; prints the peak
+                                  concurrency and the GPU ids seen
+"""
+import glob
+import json
+import os
+import sys
+
+
+def cpus(spec):
+    out = set()
+    for part in filter(None, spec.split(',')):
+        a, _, b = part.partition('-')
+        out.update(range(int(a), int(b or a) + 1))
+    return out
+
+
+def records(dirs):
+    recs = []
+    for d in dirs:
+        for f in glob.glob(os.path.join(d, 'probe.*.json')):
+            r = json.load(open(f))
+            if r['end'] is None:
+                sys.exit(f'{f}: the probe did not finish')
+            r['dir'] = d
+            r['cpuset'] = cpus(r['cpus'])
+            g = r.get('CUDA_VISIBLE_DEVICES')
+            r['gpuset'] = set(filter(None, (g or '').split(',')))
+            recs.append(r)
+    return recs
+
+
+def overlap(dirs):
+    ignore_cpus = '--ignore-cpus' in dirs  # --cores beyond the real ones shares CPUs on purpose
+    dirs = [d for d in dirs if d != '--ignore-cpus']
+    recs = records(dirs)
+    bad = 0
+    for i, a in enumerate(recs):
+        for b in recs[i + 1:]:
+            if a['dir'] == b['dir']:
+                continue  # ranks of one evaluation
+            if a['start'] < b['end'] and b['start'] < a['end']:
+                if a['cpuset'] & b['cpuset'] and not ignore_cpus:
+                    print(f"{a['dir']} and {b['dir']} ran together on CPUs {sorted(a['cpuset'] & b['cpuset'])}")
+                    bad += 1
+                if a['gpuset'] & b['gpuset']:
+                    print(f"{a['dir']} and {b['dir']} ran together on GPUs {sorted(a['gpuset'] & b['gpuset'])}")
+                    bad += 1
+    # peak concurrency of evaluations (not ranks)
+    spans = {}
+    for r in recs:
+        s, e = spans.get(r['dir'], (r['start'], r['end']))
+        spans[r['dir']] = (min(s, r['start']), max(e, r['end']))
+    events = sorted([(s, 1) for s, _ in spans.values()] + [(e, -1) for _, e in spans.values()])
+    cur = peak = 0
+    for _, d in events:
+        cur += d
+        peak = max(peak, cur)
+    gpus = sorted({g for r in recs for g in r['gpuset']})
+    print(f'evaluations {len(spans)} peak {peak} gpus {",".join(gpus) or "-"} conflicts {bad}')
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit({'overlap': overlap}[sys.argv[1]](sys.argv[2:]))
