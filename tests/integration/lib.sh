@@ -46,5 +46,13 @@ make_batch() {
 }
 # batch ARGS...: make_batch.py with any of its options
 batch() { python3 "$BT_TESTS/integration/make_batch.py" "$@"; }
+# our_probes: pids of probe processes started by this test (their working
+# directory is under $T; tests run in parallel, each with its own probes)
+our_probes() {
+    local p
+    for p in $(pgrep -f "^$PROBE" 2>/dev/null); do
+        case "$(readlink /proc/$p/cwd 2>/dev/null)" in "$T"/*) echo "$p" ;; esac
+    done
+}
 # probe_check ARGS...: the probe records' checker
 probe_check() { python3 "$BT_TESTS/integration/probe_check.py" "$@"; }

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Every way an evaluation can fail ends as FAIL with one line saying which
+# and why; --retries runs it again; a time limit kills the whole process tree.
+. "$(dirname "$0")/lib.sh"
+
+modes=ok,exit:3,signal:11,garbage,noresults,empty,partial,fail,hang,tree
+batch 10 --vars 1 --modes $modes >batch.in
+sed -i 's/ 1 ASV_1:f/ 1 ASV_1:f/' batch.in
+expect 0 "$BATCHTILE" run -t 2s --grace 1s -- "$PROBE" batch.in results.out
+python3 - <<'PY' || fail "sections"
+secs = open('results.out').read().split('#\n')[:-1]
+assert len(secs) == 10, len(secs)
+assert secs[0].split()[1] == 'f' and all(s == 'FAIL\n' for s in secs[1:]), secs
+PY
+grep_err "evaluation 2 (workdir.2): FAIL: exit status 3"
+grep_err "evaluation 3 (workdir.3): FAIL: killed by signal 11 (SIGSEGV)"
+grep_err "evaluation 4 (workdir.4): FAIL: invalid results, line 1: expected the value of response 1 'f', found 'this'"
+grep_err "evaluation 5 (workdir.5): FAIL: missing results file"
+grep_err "evaluation 6 (workdir.6): FAIL: empty results file"
+grep_err "evaluation 7 (workdir.7): FAIL: empty results file"
+grep_err "evaluation 8 (workdir.8): FAIL: results say FAIL"
+grep_err "evaluation 9 (workdir.9): FAIL: time limit 2s exceeded (killed)"
+grep_err "evaluation 10 (workdir.10): FAIL: time limit 2s exceeded (killed)"
+grep_err "10 evaluations: 1 ok, 9 failed"
+[ "$(grep -c ': FAIL: ' "$T/err")" = 9 ] || fail "one line per failed evaluation"
+# the whole tree is gone: the probe's child too, not only the probe
+child=$(cat workdir.10/probe.child)
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$child/status; then
+    fail "time limit: the evaluation's child $child still runs"
+fi
+ok "every failure kind is FAIL, with its reason"
+
+# partial: a value asked for is missing (two responses, the probe drops the last)
+mkdir p && cd p || exit 1
+cat >b.in <<'B'
+                                          1 variables
+                      1.000000000000000e+00 x1
+                                          2 functions
+                                          1 ASV_1:f
+                                          1 ASV_2:g
+                                          0 derivative_variables
+                                          0 analysis_components
+                                        1:1 eval_id
+B
+PROBE_MODE=partial expect 0 "$BATCHTILE" run -- "$PROBE" b.in r.out
+grep_err "FAIL: invalid results, line 2: expected the value of response 2 'g', found end of file"
+cd ..
+ok "incomplete results"
+
+# retries: a flaky evaluation passes on its second attempt; without retries it fails
+mkdir r && cd r || exit 1
+batch 3 --modes ok,flaky:1,flaky:5 >batch.in
+expect 0 "$BATCHTILE" run --retries 2 -- "$PROBE" batch.in results.out
+[ "$(cat workdir.2/probe.attempts)" = 2 ] || fail "flaky:1 should run twice"
+[ "$(cat workdir.3/probe.attempts)" = 3 ] || fail "flaky:5 with --retries 2 should run 3 times"
+grep_err "evaluation 3 (workdir.3): FAIL: exit status 1 (3 attempts)"
+grep_err "3 evaluations: 2 ok, 1 failed"
+python3 -c '
+import json
+recs = [json.loads(l) for l in open("batchtile.journal")]
+ev = [(r["eval"], r["attempt"], r["status"], r["final"]) for r in recs if r["type"] == "eval"]
+assert sorted(ev) == [(1,1,"ok",True),(2,1,"failed",False),(2,2,"ok",True),
+                      (3,1,"failed",False),(3,2,"failed",False),(3,3,"failed",True)], ev' ||
+    fail "journal records every attempt"
+cd ..
+ok "retries"
+
+# a command that cannot start fails its evaluations (here: not executable at run time)
+mkdir n && cd n || exit 1
+printf '#!/bin/sh\nexit 0\n' >sim && chmod +x sim
+batch 2 >b.in
+expect 1 "$BATCHTILE" run --template-dir /nonexistent -- ./sim b.in r.out &&
+    grep_err "--template-dir /nonexistent: No such file or directory"
+expect 1 "$BATCHTILE" run -- ./nosuchsim b.in r.out && grep_err "./nosuchsim: command not found"
+[ -e r.out ] && fail "nothing may be written when the command does not exist"
+cd ..
+ok "command errors"
+finish
