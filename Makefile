@@ -26,6 +26,9 @@ all: build
 deps:
 	@sh scripts/install-deps.sh build
 
+deps-bench:
+	@sh scripts/install-deps.sh bench
+
 deps-check:
 	@sh scripts/install-deps.sh check
 
@@ -42,7 +45,7 @@ check: deps-check $(BUILD)/CMakeCache.txt
 demo: build
 	sh examples/local/demo.sh $(BUILD)
 
-bench: deps-check $(BUILD)/CMakeCache.txt
+bench: deps-bench $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 	sh bench/run.sh $(BUILD)
 

@@ -9,6 +9,9 @@ pkgs="cmake make gcc pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
 if [ "$what" = check ]; then
     pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3"
 fi
+if [ "$what" = bench ]; then
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 parallel bc"
+fi
 
 missing=""
 for p in $pkgs; do

@@ -276,6 +276,7 @@ int main(int argc, char **argv)
     }
     if (strncmp(mode, "flaky:", 6) == 0 && bump_attempts() <= atoi(mode + 6)) {
         fprintf(stderr, "probe: flaky failure\n");
+        dak_params_free(p);
         return 1;
     }
 
@@ -318,15 +319,17 @@ int main(int argc, char **argv)
 
     rec.end = sim_now();
     save_record(&rec);
-    dak_params_free(p);
 
+    int status = 0, sig = 0;
     if (strncmp(mode, "exit:", 5) == 0)
-        return atoi(mode + 5);
-    if (strncmp(mode, "signal:", 7) == 0) {
-        int sig = atoi(mode + 7);
+        status = atoi(mode + 5);
+    else if (strncmp(mode, "signal:", 7) == 0)
+        sig = atoi(mode + 7);
+    dak_params_free(p); /* mode may point into it */
+    if (sig) {
         signal(sig, SIG_DFL);
         raise(sig);
         return 128 + sig;
     }
-    return 0;
+    return status;
 }

@@ -19,6 +19,7 @@ ap.add_argument('--asv', type=int, default=1)
 ap.add_argument('--vars', type=int, default=4)
 ap.add_argument('--modes', default='')
 ap.add_argument('--sleep', default='')
+ap.add_argument('--sleep-uniform', default='', help='LO:HI: a fixed random sleep per evaluation')
 ap.add_argument('--seed', type=int, default=None)
 ap.add_argument('--batch', type=int, default=1)
 ap.add_argument('--first', type=int, default=1)
@@ -34,6 +35,9 @@ for k in range(a.n):
         strs.append(('probe_mode', modes[k % len(modes)]))
     if a.sleep:
         strs.append(('probe_sleep', a.sleep))
+    elif a.sleep_uniform:
+        lo, hi = map(float, a.sleep_uniform.split(':'))
+        strs.append(('probe_sleep', '%.3f' % rnd.uniform(lo, hi)))
     eid = f'{a.batch}:{e}'
     dvv = list(range(1, a.vars + 1))
     if a.format == 'json':
