@@ -53,6 +53,11 @@ int cli_layout_check(const char *cmd, const cli_layout *l);
 /* Parse a whole number >= min for option opt. 0, or -1 (printed). */
 int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out);
 
+/* Parse the options of a command that takes only the layout options and
+ * --help. Returns -1 to go on (optind at the first argument), or the exit
+ * status the command should return (help shown, or a usage error). */
+int cli_layout_args(const char *cmd, const char *usage, int argc, char **argv, cli_layout *l);
+
 /* Handle a layout option: 1 if opt was one (0 if not), -1 on a bad value
  * (message printed). */
 int cli_layout_option(const char *cmd, int opt, const char *arg, cli_layout *l);

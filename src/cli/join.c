@@ -33,31 +33,14 @@ static const char usage[] =
 
 int cmd_join(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_LAYOUT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int r = cli_layout_option("join", c, optarg, &L);
-        if (r < 0)
-            return BT_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return BT_EXIT_OK;
-        }
-        return cli_bad_option("join", c, argv);
-    }
+    int st = cli_layout_args("join", usage, argc, argv, &L);
+    if (st >= 0)
+        return st;
     if (argc - optind != 2)
         return cli_usage_error("join", "expected two arguments, BATCH_PARAMS BATCH_RESULTS, found %d",
                                argc - optind);
     const char *out_path = argv[optind + 1];
-
-    if (cli_layout_check("join", &L) < 0)
-        return BT_EXIT_USAGE;
 
     run_batch b;
     char msg[1024];

@@ -96,3 +96,25 @@ int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out
     *out = (int)v;
     return 0;
 }
+
+int cli_layout_args(const char *cmd, const char *usage, int argc, char **argv, cli_layout *l)
+{
+    static const struct option opts[] = {
+        CLI_LAYOUT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        int r = cli_layout_option(cmd, c, optarg, l);
+        if (r < 0)
+            return BT_EXIT_USAGE;
+        if (r > 0)
+            continue;
+        if (c == 'h') {
+            fputs(usage, stdout);
+            return BT_EXIT_OK;
+        }
+        return cli_bad_option(cmd, c, argv);
+    }
+    return cli_layout_check(cmd, l) < 0 ? BT_EXIT_USAGE : -1;
+}

@@ -25,30 +25,13 @@ static const char usage[] =
 
 int cmd_split(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_LAYOUT_OPTIONS, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-        int r = cli_layout_option("split", c, optarg, &L);
-        if (r < 0)
-            return BT_EXIT_USAGE;
-        if (r > 0)
-            continue;
-        if (c == 'h') {
-            fputs(usage, stdout);
-            return BT_EXIT_OK;
-        }
-        return cli_bad_option("split", c, argv);
-    }
+    int st = cli_layout_args("split", usage, argc, argv, &L);
+    if (st >= 0)
+        return st;
     if (argc - optind != 1)
         return cli_usage_error("split", "expected one argument, BATCH_PARAMS, found %d",
                                argc - optind);
-
-    if (cli_layout_check("split", &L) < 0)
-        return BT_EXIT_USAGE;
 
     run_batch b;
     char msg[1024];

@@ -5,50 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dakota/buf.h"
 #include "launch/proc.h"
 
+/* w with {eval}, {params} and {results} replaced; malloc'd, NULL on memory. */
 static char *expand(const char *w, long eval, const char *params, const char *results)
 {
-    static const struct {
-        const char *key;
-        size_t len;
-    } keys[] = {{"{eval}", 6}, {"{params}", 8}, {"{results}", 9}};
     char num[32];
     snprintf(num, sizeof num, "%ld", eval);
-    const char *vals[] = {num, params, results};
-    size_t n = 0;
+    const struct {
+        const char *key, *val;
+    } keys[] = {{"{eval}", num}, {"{params}", params}, {"{results}", results}};
+    dak_buf b = DAK_BUF_INIT;
     for (const char *s = w; *s;) {
-        int k;
+        size_t k;
         for (k = 0; k < 3; k++)
-            if (strncmp(s, keys[k].key, keys[k].len) == 0)
+            if (strncmp(s, keys[k].key, strlen(keys[k].key)) == 0)
                 break;
-        if (k < 3) {
-            n += strlen(vals[k]);
-            s += keys[k].len;
-        } else {
-            n++;
-            s++;
+        int rc = k < 3 ? dak_buf_puts(&b, keys[k].val) : dak_buf_add(&b, s, 1);
+        if (rc < 0) {
+            dak_buf_free(&b);
+            return NULL;
         }
+        s += k < 3 ? strlen(keys[k].key) : 1;
     }
-    char *out = malloc(n + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (const char *s = w; *s;) {
-        int k;
-        for (k = 0; k < 3; k++)
-            if (strncmp(s, keys[k].key, keys[k].len) == 0)
-                break;
-        if (k < 3) {
-            size_t l = strlen(vals[k]);
-            memcpy(o, vals[k], l);
-            o += l;
-            s += keys[k].len;
-        } else {
-            *o++ = *s++;
-        }
-    }
-    *o = '\0';
-    return out;
+    return b.data ? b.data : strdup("");
 }
 
 int run_cmdline_init(run_cmdline *c, char *const *words, int nwords, char *msg, size_t msgsz)

@@ -385,6 +385,11 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     e->state = ST_DONE;
     e->text = text;
     o->ndone++;
+    /* a finished evaluation keeps only its results and reason: 100,000 of them
+     * must fit in little memory */
+    free(e->out_name);
+    free(e->err_name);
+    e->out_name = e->err_name = NULL;
     if (!ok) {
         o->nfailed++;
         run_progress_clear(&o->progress);
@@ -394,6 +399,8 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         ut_err("evaluation %ld (%s): FAIL: %s%s", e->item->eval, e->cwd ? e->cwd : "?", e->reason,
                tries);
     }
+    free(e->cwd);
+    e->cwd = NULL;
 }
 
 static const char *signame(int sig)
