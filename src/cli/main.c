@@ -18,6 +18,7 @@ static const struct {
     {"run", cmd_run, "run a batch: the analysis driver Dakota calls"},
     {"split", cmd_split, "write one work directory and parameters file per evaluation"},
     {"join", cmd_join, "collect the work directories' results into a batch results file"},
+    {"study", cmd_study, "run a Dakota sampling study through the batch interface"},
     {"resources", cmd_resources, "print the nodes, cores and GPUs batchtile finds here"},
 };
 

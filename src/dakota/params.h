@@ -5,6 +5,7 @@
 #define BATCHTILE_DAKOTA_PARAMS_H
 #include <stddef.h>
 
+#include "buf.h"
 #include "format.h"
 
 typedef enum dak_value_kind {
@@ -56,6 +57,18 @@ typedef struct dak_params {
  * Returns NULL and fills err on malformed input. */
 dak_params *dak_params_parse(const char *buf, size_t len, dak_format fmt,
                              const char *name, size_t first_line, dak_error *err);
+/* Append p to out in fmt exactly as Dakota's writers lay it out: standard
+ * (values right-aligned in 43 columns, reals %.15e), APREPRO ("{ label =
+ * value }" with 20 spaces of indent, strings quoted) or JSON (one object).
+ * Returns 0, or -1 when out of memory. */
+int dak_params_write(dak_buf *out, const dak_params *p, dak_format fmt);
+/* An empty record in fmt that a writer fills: nvars variables, nfns
+ * responses, ndvv derivative variables (all zeroed, labels ""); set the
+ * fields, then set strings with dak_params_set_string. NULL on memory. */
+dak_params *dak_params_new(dak_format fmt, size_t nvars, size_t nfns, size_t ndvv, size_t nmeta);
+/* Copy s into p's memory and return the copy (for labels and values). */
+const char *dak_params_strdup(dak_params *p, const char *s);
+
 /* Release a parameters record. */
 void dak_params_free(dak_params *p);
 /* The variable with this label, or NULL. */

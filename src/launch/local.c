@@ -91,7 +91,7 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         argv = mpi_argv;
     }
 
-    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus};
+    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0};
     pid_t pid = launch_proc_spawn(&sp);
     int e = errno;
     launch_env_free(&env);

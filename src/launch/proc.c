@@ -44,8 +44,9 @@ pid_t launch_proc_spawn(const launch_spawn *s)
     posix_spawnattr_setsigmask(&at, &none);
     posix_spawnattr_setsigdefault(&at, &defaults);
     posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_USEVFORK);
+    posix_spawnattr_setflags(&at, (s->same_group ? 0 : POSIX_SPAWN_SETPGROUP) |
+                                      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+                                      POSIX_SPAWN_USEVFORK);
 
     /* posix_spawn cannot set affinity: set ours around it (we are single
      * threaded), and the child inherits it from the first instruction */

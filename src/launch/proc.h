@@ -15,9 +15,11 @@ typedef struct launch_spawn {
     const char *out_path; /* stdout, truncated; relative to cwd; NULL: ours */
     const char *err_path;
     const cpu_set_t *cpus; /* CPU affinity, NULL: ours */
+    int same_group;        /* stay in our process group (a terminal's ^C reaches it) */
 } launch_spawn;
 
-/* Start s in a new process group (signals reset, stdin from /dev/null).
+/* Start s in a new process group unless s->same_group (signals reset, stdin
+ * from /dev/null).
  * Returns its pid, or -1 with errno. */
 pid_t launch_proc_spawn(const launch_spawn *s);
 

@@ -1,9 +1,11 @@
 #define _GNU_SOURCE
+#define _XOPEN_SOURCE 700
 #include "file.h"
 
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -226,6 +228,18 @@ int ut_copy_tree(const char *src, const char *dst)
         rc = -1;
     errno = e;
     return rc;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return (flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int ut_remove_tree(const char *path)
+{
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int ut_mkdirs(const char *path, mode_t mode)

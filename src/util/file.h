@@ -22,6 +22,9 @@ int ut_write_file(const char *path, const void *data, size_t len);
 /* Copy a file, directory (recursively) or symbolic link; -1 with errno.
  * Fails with EEXIST when dst exists. */
 int ut_copy_tree(const char *src, const char *dst);
+/* rm -r: remove path and, if a directory, everything below it (symbolic
+ * links are removed, not followed). 0, or -1 with errno. */
+int ut_remove_tree(const char *path);
 /* mkdir -p; 0, or -1 with errno. */
 int ut_mkdirs(const char *path, mode_t mode);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */
