@@ -1,7 +1,8 @@
 #!/bin/sh
-# The demo: run an example Dakota batch (16 evaluations of the text_book
-# problem) with `batchtile run`, exactly as Dakota would call it, then show
-# what it left behind. Everything stays in demo/ to look at.
+# The demo: the reference Dakota study (80 low-discrepancy samples of the
+# text_book problem) run by `batchtile study` through the batch interface,
+# with `batchtile run` as its analysis driver, on this machine's cores.
+# Everything stays in demo/ to look at.
 # Usage: sh examples/local/demo.sh [BUILD_DIR]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -12,17 +13,19 @@ export PATH
 rm -rf "$top/demo"
 mkdir -p "$top/demo"
 cd "$top/demo"
-cp "$top/examples/local/batch_params.in" .
+cp "$top/examples/local/dakota_sampling.in" .
 
 echo "== batchtile resources"
 batchtile resources
 echo
-echo "== batchtile run --progress -- text_book_par batch_params.in batch_results.out"
-batchtile run --progress -- text_book_par batch_params.in batch_results.out
+echo "== batchtile study dakota_sampling.in"
+echo "   (Dakota's batch interface: one batch of 80 evaluations, driver: batchtile run -- text_book_par;"
+echo "    each evaluation sleeps 0.05-0.3 s, TEXT_BOOK_SLEEP, so that there is something to watch)"
+TEXT_BOOK_SLEEP=0.05:0.3 batchtile study dakota_sampling.in
 echo
-echo "== what Dakota reads back: batch_results.out (first 3 evaluations)"
-head -n 6 batch_results.out | sed 's/^/   /'
-echo "== one work directory: workdir.1/"
-ls workdir.1 | sed 's/^/   /'
-echo "== the journal: $(grep -c '"type":"eval"' batchtile.journal) evaluation records in batchtile.journal"
-echo "== done: see $top/demo"
+echo "== left for you in $top/demo:"
+echo "   dakota_tabular.dat           every sample and its f"
+echo "   workdir.1/params.in          the batch parameters file the study wrote"
+echo "   workdir.1/results.out        the batch results file batchtile run wrote"
+echo "   workdir.1/workdir.<eval>/    one work directory per evaluation"
+echo "   workdir.1/batchtile.journal  one JSON line per evaluation: where, when, how it ended"
