@@ -41,6 +41,9 @@ int dak_lines_peek(const dak_lines *L, dak_line *ln);
 /* Take a line returned by peek. */
 void dak_lines_take(dak_lines *L, const dak_line *ln);
 
+/* An empty parameters record whose arena starts with hint bytes. */
+dak_params *dak_params_alloc(dak_format fmt, size_t hint);
+
 /* Parse one evaluation's blocks (standard or APREPRO) from the cursor. In a
  * batch the cursor stops after the evaluation; otherwise the input must end. */
 dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *name,

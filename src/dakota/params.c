@@ -277,7 +277,7 @@ static int tagged_label(const pair *pr, const char *prefix, const char **rest, s
     return 0;
 }
 
-static dak_params *params_new(dak_format fmt, size_t hint)
+dak_params *dak_params_alloc(dak_format fmt, size_t hint)
 {
     struct dak_arena *a = dak_arena_new(hint);
     if (!a)
@@ -305,7 +305,7 @@ static dak_params *params_new(dak_format fmt, size_t hint)
 dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *name,
                                    int in_batch, dak_error *err)
 {
-    dak_params *p = params_new(fmt, 2048);
+    dak_params *p = dak_params_alloc(fmt, 2048);
     if (!p) {
         dak_seterr(err, name, 0, "out of memory");
         return NULL;

@@ -74,15 +74,11 @@ dak_params *dak_params_from_json(const void *json, const char *name, size_t line
         dak_seterr(err, name, line, "expected a JSON object for an evaluation");
         return NULL;
     }
-    A = dak_arena_new(2048);
-    if (!A || !(p = dak_arena_alloc(A, sizeof *p))) {
-        dak_arena_free(A);
+    if (!(p = dak_params_alloc(DAK_FMT_JSON, 2048))) {
         dak_seterr(err, name, line, "out of memory");
         return NULL;
     }
-    memset(p, 0, sizeof *p);
-    p->arena = A;
-    p->format = DAK_FMT_JSON;
+    A = p->arena;
 
     if (get_array(o, "variables", &a, 1) < 0)
         FAIL("expected \"variables\": an array of {\"label\", \"value\"}");

@@ -11,17 +11,10 @@
 
 dak_params *dak_params_new(dak_format fmt, size_t nvars, size_t nfns, size_t ndvv, size_t nmeta)
 {
-    struct dak_arena *A = dak_arena_new(1024);
-    if (!A)
+    dak_params *p = dak_params_alloc(fmt, 1024);
+    if (!p)
         return NULL;
-    dak_params *p = dak_arena_alloc(A, sizeof *p);
-    if (!p) {
-        dak_arena_free(A);
-        return NULL;
-    }
-    memset(p, 0, sizeof *p);
-    p->arena = A;
-    p->format = fmt;
+    struct dak_arena *A = p->arena;
     p->nvars = nvars;
     p->nfns = nfns;
     p->ndvv = ndvv;
@@ -33,7 +26,7 @@ dak_params *dak_params_new(dak_format fmt, size_t nvars, size_t nfns, size_t ndv
     p->dvv_label = dak_arena_alloc(A, ndvv * sizeof *p->dvv_label);
     p->meta = dak_arena_alloc(A, nmeta * sizeof *p->meta);
     if (!p->vars || !p->fns || !p->dvv || !p->dvv_label || !p->meta) {
-        dak_arena_free(A);
+        dak_params_free(p);
         return NULL;
     }
     memset(p->vars, 0, nvars * sizeof *p->vars);

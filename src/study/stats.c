@@ -2,6 +2,12 @@
 
 #include <math.h>
 
+/* Keep a continued fraction's denominators away from zero (Lentz). */
+static double nonzero(double v)
+{
+    return fabs(v) < 1e-300 ? 1e-300 : v;
+}
+
 /* Regularised lower incomplete gamma P(a, x). */
 static double gamma_p(double a, double x)
 {
@@ -24,13 +30,8 @@ static double gamma_p(double a, double x)
     for (int i = 1; i < 1000; i++) {
         double an = -i * (i - a);
         b += 2;
-        d = an * d + b;
-        if (fabs(d) < 1e-300)
-            d = 1e-300;
-        c = b + an / c;
-        if (fabs(c) < 1e-300)
-            c = 1e-300;
-        d = 1 / d;
+        d = 1 / nonzero(an * d + b);
+        c = nonzero(b + an / c);
         double del = d * c;
         h *= del;
         if (fabs(del - 1) < 1e-16)
@@ -42,30 +43,17 @@ static double gamma_p(double a, double x)
 /* Continued fraction of the incomplete beta function. */
 static double beta_cf(double a, double b, double x)
 {
-    double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap;
-    if (fabs(d) < 1e-300)
-        d = 1e-300;
-    d = 1 / d;
+    double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 / nonzero(1 - qab * x / qap);
     double h = d;
     for (int m = 1; m < 1000; m++) {
         int m2 = 2 * m;
         double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < 1e-300)
-            d = 1e-300;
-        c = 1 + aa / c;
-        if (fabs(c) < 1e-300)
-            c = 1e-300;
-        d = 1 / d;
+        d = 1 / nonzero(1 + aa * d);
+        c = nonzero(1 + aa / c);
         h *= d * c;
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < 1e-300)
-            d = 1e-300;
-        c = 1 + aa / c;
-        if (fabs(c) < 1e-300)
-            c = 1e-300;
-        d = 1 / d;
+        d = 1 / nonzero(1 + aa * d);
+        c = nonzero(1 + aa / c);
         double del = d * c;
         h *= del;
         if (fabs(del - 1) < 1e-16)
