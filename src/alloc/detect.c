@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "local.h"
+#include "slurm.h"
 
 const char *alloc_backend_choose(const char *name)
 {
@@ -23,7 +24,9 @@ int alloc_detect(const char *backend, int cores, int gpus, alloc_resources *r, c
 {
     if (strcmp(backend, "local") == 0)
         return alloc_local_detect(r, cores, gpus, msg, msgsz);
-    if (strcmp(backend, "slurm") == 0 || strcmp(backend, "flux") == 0) {
+    if (strcmp(backend, "slurm") == 0)
+        return alloc_slurm_detect(r, gpus, msg, msgsz);
+    if (strcmp(backend, "flux") == 0) {
         snprintf(msg, msgsz,
                  "the %s backend is not in this version of batchtile; use --backend local "
                  "(the cores of this node only)",

@@ -29,7 +29,8 @@ static const char usage[] =
     "\n"
     "Where and how:\n"
     "      --backend B          auto, local, slurm or flux (default auto)\n"
-    "      --mpi M              auto, none, mpiexec, srun or flux (default auto)\n"
+    "      --mpi M              auto, none, mpiexec, srun, flux, or an srun MPI plugin\n"
+    "                           such as pmi2 (default auto)\n"
     "      --cores N            cores the local backend may use (default: detected)\n"
     "      --gpus N             GPUs the local backend may use (default: detected)\n"
     "      --max-running N      at most N evaluations at once (default: as many as fit)\n"
@@ -126,7 +127,6 @@ int cmd_run(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     static const char *const backends[] = {"auto", "local", "slurm", "flux", NULL};
-    static const char *const mpis[] = {"auto", "none", "mpiexec", "srun", "flux", NULL};
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
     run_config c;
     memset(&c, 0, sizeof c);
@@ -182,7 +182,8 @@ int cmd_run(int argc, char **argv)
             c.backend = optarg;
             break;
         case O_MPI:
-            r = one_of("--mpi", optarg, mpis);
+            /* auto, none, mpiexec, srun, flux, or an srun MPI plugin (pmi2,
+             * pmix): the backend checks what it can do */
             c.mpi = optarg;
             break;
         case O_STDOUT:

@@ -63,7 +63,7 @@ struct launch_backend {
 
 /* Options the backends share. */
 typedef struct launch_options {
-    const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux" */
+    const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux", or an srun MPI plugin */
     int ntasks;
 } launch_options;
 
@@ -71,6 +71,11 @@ typedef struct launch_options {
  * placement's cores and GPUs, multi-task evaluations through mpiexec.
  * NULL with msg set on failure. */
 launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
+                                 char *msg, size_t msgsz);
+
+/* The Slurm backend: each evaluation a job step (srun) on the nodes the pool
+ * chose, inside the current allocation. NULL with msg set on failure. */
+launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
                                  char *msg, size_t msgsz);
 
 #endif

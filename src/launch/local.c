@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "backend.h"
 #include "mpi.h"
@@ -146,8 +145,7 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
         return NULL;
     }
     L->base.ops = &local_ops;
-    /* orphans of an evaluation become ours: reaped, never left as zombies */
-    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    launch_proc_adopt_orphans();
     L->base.res = res;
     if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
         if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -67,6 +68,11 @@ pid_t launch_proc_spawn(const launch_spawn *s)
         return -1;
     }
     return pid;
+}
+
+void launch_proc_adopt_orphans(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
 }
 
 int launch_env_build(launch_env *e, const char *const *sets)

@@ -23,6 +23,10 @@ typedef struct launch_spawn {
  * Returns its pid, or -1 with errno. */
 pid_t launch_proc_spawn(const launch_spawn *s);
 
+/* Make orphans of our children ours (a child subreaper), so that what an
+ * evaluation leaves behind is reaped and never lingers as a zombie. */
+void launch_proc_adopt_orphans(void);
+
 /* An environment: ours with some variables set. */
 typedef struct launch_env {
     char **envp;   /* NULL-terminated, for spawn */

@@ -652,8 +652,10 @@ static int dry_run(orch *o)
         char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
         print_placement(o, &held[i], where, sizeof where);
         run_cmdline_format(argv, line, sizeof line);
-        printf("eval %ld  [%s]  in %s: %s%s\n", eval, where, dir, c->req.ntasks > 1 &&
-               strcmp(c->mpi, "none") != 0 ? "(mpiexec) " : "", line);
+        const char *via = strcmp(o->res.backend, "slurm") == 0 ? "(srun) "
+                          : c->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
+                                                                              : "";
+        printf("eval %ld  [%s]  in %s: %s%s\n", eval, where, dir, via, line);
         run_cmdline_free_argv(argv);
     }
     for (size_t i = oldest; i < o->batch.n; i++)
@@ -758,6 +760,8 @@ int run_execute(const run_config *c)
     launch_options lo = {c->mpi, c->req.ntasks};
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
+    else if (strcmp(backend, "slurm") == 0)
+        o->be = launch_slurm_new(&o->res, &lo, msg, sizeof msg);
     if (!o->be) {
         ut_err("%s", msg);
         status = 3;

@@ -2,6 +2,8 @@
 """Read the probe's records (probe.<rank>.json in work directories) and check
 how evaluations shared the machine.
 
+  probe_check.py pernode CORES DIR...
+                                  no node ran more tasks at once than CORES
   probe_check.py overlap [--ignore-cpus] DIR...
                                   no two evaluations that ran at the same time
                                   shared a CPU or a GPU; prints the peak
@@ -67,5 +69,29 @@ def overlap(dirs):
     return 1 if bad else 0
 
 
+def pernode(args):
+    """pernode CORES DIR...: every node's peak of concurrent tasks is at most
+    CORES; prints the nodes used and each one's peak"""
+    cores, dirs = int(args[0]), args[1:]
+    recs = records(dirs)
+    bynode = {}
+    for r in recs:
+        bynode.setdefault(r.get('SLURMD_NODENAME') or r['host'], []).append(r)
+    bad = 0
+    peaks = {}
+    for node, rs in sorted(bynode.items()):
+        events = sorted([(r['start'], 1) for r in rs] + [(r['end'], -1) for r in rs])
+        cur = peak = 0
+        for _, d in events:
+            cur += d
+            peak = max(peak, cur)
+        peaks[node] = peak
+        if peak > cores:
+            print(f'{node} ran {peak} tasks at once, it has {cores} cores')
+            bad += 1
+    print('nodes ' + ' '.join(f'{n}:{p}' for n, p in peaks.items()))
+    return 1 if bad else 0
+
+
 if __name__ == '__main__':
-    sys.exit({'overlap': overlap}[sys.argv[1]](sys.argv[2:]))
+    sys.exit({'overlap': overlap, 'pernode': pernode}[sys.argv[1]](sys.argv[2:]))

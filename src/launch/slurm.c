@@ -1,0 +1,211 @@
+/* The Slurm backend: each evaluation is a job step, `srun` confined to the
+ * nodes and core counts the pool chose (--nodelist, -N, -n, -c, --exact),
+ * so that steps never wait for each other's resources. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "proc.h"
+
+typedef struct slurm_be {
+    launch_backend base;
+    char srun[4096];
+    int exact;          /* srun has --exact (Slurm 20.11 and newer) */
+    char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
+    launch_proc_table procs;
+} slurm_be;
+
+typedef struct argv_b {
+    char **v;
+    size_t n, cap;
+} argv_b;
+
+static int arg(argv_b *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int arg(argv_b *a, const char *fmt, ...)
+{
+    if (a->n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **nv = realloc(a->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        a->v = nv;
+        a->cap = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vasprintf(&a->v[a->n], fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return -1;
+    a->v[++a->n] = NULL;
+    return 0;
+}
+
+static void argv_free(argv_b *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i]);
+    free(a->v);
+}
+
+static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
+{
+    slurm_be *S = (slurm_be *)b;
+    const pool_placement *pl = j->place;
+    const pool_request *q = j->req;
+    argv_b a = {NULL, 0, 0};
+    int bad = arg(&a, "%s", S->srun);
+
+    /* exactly the nodes the pool chose */
+    size_t len = 0;
+    for (int i = 0; i < pl->nslices; i++)
+        len += strlen(b->res->nodes[pl->slices[i].node].name) + 1;
+    char *nodes = malloc(len + 1);
+    if (!nodes) {
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    nodes[0] = '\0';
+    int uniform = 1;
+    for (int i = 0; i < pl->nslices; i++) {
+        if (i)
+            strcat(nodes, ",");
+        strcat(nodes, b->res->nodes[pl->slices[i].node].name);
+        uniform &= pl->slices[i].ntasks == pl->slices[0].ntasks;
+    }
+    int cpt = q->cores_per_task;
+    if (q->exclusive) /* whole nodes: the tasks spread over all their cores */
+        cpt = pl->slices[0].ncores / (pl->slices[0].ntasks ? pl->slices[0].ntasks : 1);
+    bad |= arg(&a, "--nodelist=%s", nodes) | arg(&a, "--nodes=%d", pl->nslices) |
+           arg(&a, "--ntasks=%d", q->ntasks) | arg(&a, "--cpus-per-task=%d", cpt);
+    free(nodes);
+    char hostfile[4096] = "";
+    if (uniform) {
+        bad |= arg(&a, "--ntasks-per-node=%d", pl->slices[0].ntasks);
+    } else {
+        /* uneven counts per node: name each task's node (SLURM_HOSTFILE) */
+        snprintf(hostfile, sizeof hostfile, "%s/.batchtile.hosts", j->cwd);
+        FILE *f = fopen(hostfile, "w");
+        if (!f) {
+            argv_free(&a);
+            snprintf(msg, msgsz, "%s: %s", hostfile, strerror(errno));
+            return -1;
+        }
+        for (int i = 0; i < pl->nslices; i++)
+            for (int t = 0; t < pl->slices[i].ntasks; t++)
+                fprintf(f, "%s\n", b->res->nodes[pl->slices[i].node].name);
+        fclose(f);
+        bad |= arg(&a, "--distribution=arbitrary");
+    }
+    if (q->gpus_per_task > 0)
+        bad |= arg(&a, "--gpus-per-task=%d", q->gpus_per_task);
+    /* only the cores asked for, and none of the job's memory reserved, so
+     * that steps run side by side */
+    bad |= arg(&a, "%s", S->exact ? "--exact" : "--exclusive") | arg(&a, "--mem=0");
+    if (S->mpi[0])
+        bad |= arg(&a, "--mpi=%s", S->mpi);
+    bad |= arg(&a, "--job-name=batchtile.%ld", j->eval);
+    for (size_t i = 0; j->argv[i]; i++)
+        bad |= arg(&a, "%s", j->argv[i]);
+
+    launch_env env = {0};
+    const char *sets[] = {"SLURM_HOSTFILE", hostfile, NULL, NULL};
+    if (bad || launch_env_build(&env, hostfile[0] ? sets : NULL) < 0) {
+        argv_free(&a);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    launch_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0};
+    pid_t pid = launch_proc_spawn(&sp);
+    int e = errno;
+    launch_env_free(&env);
+    argv_free(&a);
+    if (pid < 0) {
+        snprintf(msg, msgsz, "cannot start srun in %s: %s", j->cwd, strerror(e));
+        return -1;
+    }
+    j->pid = pid;
+    if (launch_proc_track(&S->procs, j) < 0) {
+        kill(-pid, SIGKILL);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int slurm_signal(launch_backend *b, launch_job *j, int sig)
+{
+    (void)b;
+    if (sig == SIGKILL) {
+        /* srun's own termination sequence: two SIGINTs within a second make
+         * it send SIGCONT, SIGTERM and SIGKILL to every task of the step */
+        kill(j->pid, SIGINT);
+        return kill(j->pid, SIGINT);
+    }
+    /* srun forwards other signals to the tasks */
+    return kill(j->pid, sig);
+}
+
+static int slurm_fd(launch_backend *b)
+{
+    (void)b;
+    return -1;
+}
+
+static void slurm_process(launch_backend *b)
+{
+    launch_proc_reap(&((slurm_be *)b)->procs, b);
+}
+
+static void slurm_destroy(launch_backend *b)
+{
+    slurm_be *S = (slurm_be *)b;
+    launch_proc_table_free(&S->procs);
+    free(S);
+}
+
+static const launch_ops slurm_ops = {
+    "slurm", slurm_start, slurm_signal, slurm_fd, slurm_process, slurm_destroy,
+};
+
+launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
+                                 char *msg, size_t msgsz)
+{
+    slurm_be *S = calloc(1, sizeof *S);
+    if (!S) {
+        snprintf(msg, msgsz, "out of memory");
+        return NULL;
+    }
+    S->base.ops = &slurm_ops;
+    S->base.res = res;
+    if (launch_resolve_command("srun", S->srun, sizeof S->srun) < 0) {
+        snprintf(msg, msgsz, "the slurm backend needs srun, and none is on PATH");
+        free(S);
+        return NULL;
+    }
+    if (strcmp(opt->mpi, "mpiexec") == 0 || strcmp(opt->mpi, "flux") == 0) {
+        snprintf(msg, msgsz, "--mpi %s: the slurm backend starts tasks with srun (--mpi none, "
+                             "srun, or an srun MPI plugin such as pmi2 or pmix)", opt->mpi);
+        free(S);
+        return NULL;
+    }
+    if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "srun") != 0 &&
+        strcmp(opt->mpi, "none") != 0)
+        snprintf(S->mpi, sizeof S->mpi, "%s", opt->mpi);
+    /* --exact appeared in Slurm 20.11; before it, --exclusive meant the same for steps */
+    char out[256] = "", *argv[] = {S->srun, "--version", NULL};
+    launch_capture(argv, out, sizeof out);
+    int major = 0, minor = 0;
+    const char *v = strpbrk(out, "0123456789");
+    if (v)
+        sscanf(v, "%d.%d", &major, &minor);
+    S->exact = major > 20 || (major == 20 && minor >= 11) || major == 0;
+    launch_proc_adopt_orphans();
+    return &S->base;
+}

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A real Slurm cluster on this one machine, for batchtile's tests and for
+# users who want to try: munge, one slurmctld and NODES slurmd daemons in
+# Slurm's multiple-slurmd mode (node1..nodeN on localhost, distinct ports,
+# each with this machine's cores).
+#
+#   tests/slurm/cluster.sh start DIR [NODES]   start it, wait until the nodes are idle
+#   tests/slurm/cluster.sh stop DIR            stop everything it started
+#   export SLURM_CONF=DIR/slurm.conf           then salloc, srun, sinfo use it
+#
+# Exit status 77 when Slurm or munge is not installed (tests skip).
+set -u
+cmd=${1:-}; dir=${2:-}; nodes=${3:-3}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR [NODES]" >&2; exit 2; }
+
+stop() {
+    local f
+    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+        [ -f "$f" ] || continue
+        kill "$(cat "$f")" 2>/dev/null
+    done
+    for _ in $(seq 50); do
+        local alive=0
+        for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+            [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+        done
+        [ $alive = 0 ] && break
+        sleep 0.1
+    done
+    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+        [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+        rm -f "$f"
+    done
+    return 0
+}
+
+if [ "$cmd" = stop ]; then
+    stop
+    exit 0
+fi
+[ "$cmd" = start ] || { echo "usage: $0 start|stop DIR [NODES]" >&2; exit 2; }
+
+for p in slurmctld slurmd munged sinfo srun salloc; do
+    command -v $p >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
+    command -v $p >/dev/null 2>&1 || { echo "skipped: $p not installed (slurm-wlm, munge)"; exit 77; }
+done
+
+mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+dir=$(cd "$dir" && pwd)
+cpus=$(nproc)
+# ports from the directory's name, so that two clusters (two test runs) do not collide
+base=$(( 20000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 20000 ))
+
+# munge: our own daemon, socket and key in DIR
+key="$dir/munge/munge.key"
+[ -f "$key" ] || { dd if=/dev/urandom of="$key" bs=1024 count=1 2>/dev/null; chmod 600 "$key"; }
+munged --force --key-file="$key" --socket="$dir/munge/munge.socket" \
+    --pid-file="$dir/munged.pid" --log-file="$dir/munged.log" --seed-file="$dir/munge/seed" ||
+    { echo "munged did not start: $(tail -3 "$dir/munged.log")" >&2; exit 1; }
+
+user=$(id -un)
+{
+    echo "ClusterName=batchtile"
+    echo "SlurmctldHost=localhost"
+    echo "SlurmctldPort=$base"
+    echo "SlurmUser=$user"
+    echo "SlurmdUser=$user"
+    echo "AuthType=auth/munge"
+    echo "AuthInfo=socket=$dir/munge/munge.socket"
+    echo "CredType=cred/munge"
+    echo "StateSaveLocation=$dir/state"
+    echo "SlurmdSpoolDir=$dir/spool/%n"
+    echo "SlurmctldPidFile=$dir/slurmctld.pid"
+    echo "SlurmdPidFile=$dir/slurmd.%n.pid"
+    echo "SlurmctldLogFile=$dir/slurmctld.log"
+    echo "SlurmdLogFile=$dir/slurmd.%n.log"
+    echo "ProctrackType=proctrack/linuxproc"
+    echo "TaskPlugin=task/affinity"
+    echo "SelectType=select/cons_tres"
+    echo "SelectTypeParameters=CR_Core"
+    echo "SchedulerType=sched/backfill"
+    echo "MpiDefault=none"
+    echo "ReturnToService=2"
+    echo "JobCompType=jobcomp/none"
+    echo "AccountingStorageType=accounting_storage/none"
+    echo "JobAcctGatherType=jobacct_gather/none"
+    echo "SlurmctldTimeout=30"
+    echo "SlurmdTimeout=30"
+    echo "InactiveLimit=0"
+    echo "KillWait=5"
+    echo "MinJobAge=10"
+    echo "SwitchType=switch/none"
+    for i in $(seq "$nodes"); do
+        echo "NodeName=node$i NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=$((base + i)) CPUs=$cpus State=UNKNOWN"
+    done
+    echo "PartitionName=debug Nodes=node[1-$nodes] Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO"
+} >"$dir/slurm.conf"
+export SLURM_CONF="$dir/slurm.conf"
+
+slurmctld -c -f "$SLURM_CONF" ||
+    { echo "slurmctld did not start: $(tail -5 "$dir/slurmctld.log")" >&2; stop; exit 1; }
+for i in $(seq "$nodes"); do
+    mkdir -p "$dir/spool/node$i"
+    slurmd -N "node$i" -f "$SLURM_CONF" ||
+        { echo "slurmd node$i did not start: $(tail -5 "$dir/slurmd.node$i.log")" >&2; stop; exit 1; }
+done
+for _ in $(seq 150); do
+    idle=$(sinfo -h -N -o '%N %t' 2>/dev/null | awk '$2 == "idle"' | wc -l)
+    [ "$idle" = "$nodes" ] && { echo "slurm: $nodes nodes idle (SLURM_CONF=$SLURM_CONF)"; exit 0; }
+    sleep 0.2
+done
+echo "slurm: the nodes did not become idle: $(sinfo -N 2>&1)" >&2
+tail -5 "$dir/slurmctld.log" >&2
+stop
+exit 1
