@@ -59,6 +59,10 @@ struct launch_backend {
     const alloc_resources *res;
     launch_done_fn done;
     void *done_arg;
+    /* seconds a finished job's resources stay taken: the time the scheduler
+     * under us may need to release them (Slurm frees a step's CPUs a moment
+     * after srun exits); 0 for none */
+    double release_delay;
 };
 
 /* Options the backends share. */

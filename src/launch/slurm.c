@@ -184,6 +184,12 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
     }
     S->base.ops = &slurm_ops;
     S->base.res = res;
+    /* srun exits when its tasks have; slurmctld frees the step's CPUs when
+     * slurmstepd reports the step complete, a moment later. A new step on
+     * those CPUs before then would wait ("step creation temporarily
+     * disabled"): keep them a little longer (BATCHTILE_SLURM_RELEASE_DELAY, s) */
+    const char *d = getenv("BATCHTILE_SLURM_RELEASE_DELAY");
+    S->base.release_delay = d ? atof(d) : 0.01;
     if (launch_resolve_command("srun", S->srun, sizeof S->srun) < 0) {
         snprintf(msg, msgsz, "the slurm backend needs srun, and none is on PATH");
         free(S);

@@ -65,6 +65,11 @@ typedef struct orch {
     dak_format rfmt;
     ev_state **running;
     size_t nrunning;
+    struct cooling {
+        pool_placement place;
+        double due; /* monotonic */
+    } *cooling;      /* finished placements not yet given back (release_delay) */
+    size_t ncooling, capcooling;
     size_t ndone, nfailed, nresumed;
     int stopping; /* the signal that stopped us */
     int second_signal;
@@ -364,6 +369,45 @@ static void requeue(orch *o, ev_state *e)
     }
 }
 
+/* Give a placement back to the pool, now or after the backend's release
+ * delay. */
+static void release_later(orch *o, pool_placement *pl)
+{
+    double delay = o->be ? o->be->release_delay : 0;
+    if (delay <= 0 || pl->nslices == 0) {
+        pool_release(o->pool, pl);
+        return;
+    }
+    if (o->ncooling == o->capcooling) {
+        size_t cap = o->capcooling ? o->capcooling * 2 : 64;
+        struct cooling *nc = realloc(o->cooling, cap * sizeof *nc);
+        if (!nc) {
+            pool_release(o->pool, pl);
+            return;
+        }
+        o->cooling = nc;
+        o->capcooling = cap;
+    }
+    o->cooling[o->ncooling].place = *pl;
+    o->cooling[o->ncooling].due = mono() + delay;
+    o->ncooling++;
+    pl->slices = NULL;
+    pl->nslices = 0;
+}
+
+/* Give back the placements whose release delay has passed. */
+static void release_due(orch *o, double now)
+{
+    for (size_t i = 0; i < o->ncooling;) {
+        if (o->cooling[i].due <= now) {
+            pool_release(o->pool, &o->cooling[i].place);
+            o->cooling[i] = o->cooling[--o->ncooling];
+        } else {
+            i++;
+        }
+    }
+}
+
 /* An attempt ended: text is its rendered results, or NULL with reason. */
 static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
                         const launch_status *st)
@@ -375,7 +419,7 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     e->reason = ok ? NULL : strdup(reason ? reason : "failed");
     journal_eval(o, e, st, ok, !retry, t_end);
     if (e->place.slices)
-        pool_release(o->pool, &e->place);
+        release_later(o, &e->place);
     run_cmdline_free_argv(e->job.argv);
     e->job.argv = NULL;
     if (retry) {
@@ -526,6 +570,9 @@ static int next_timeout(orch *o, double now)
     }
     if (run_journal_dirty(o->journal) && o->last_sync + 0.1 < next)
         next = o->last_sync + 0.1;
+    for (size_t i = 0; i < o->ncooling; i++)
+        if (o->cooling[i].due < next)
+            next = o->cooling[i].due;
     double pr = run_progress_next(&o->progress);
     if (pr > 0 && pr < next)
         next = pr;
@@ -563,11 +610,12 @@ static int event_loop(orch *o)
         epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &ev);
     }
     for (;;) {
+        release_due(o, mono());
         if (!o->stopping)
             schedule(o);
         if (o->nrunning == 0 && (o->stopping || sched_queue_len(&o->queue) == 0))
             break;
-        if (o->nrunning == 0) {
+        if (o->nrunning == 0 && o->ncooling == 0) {
             /* cannot happen after pool_feasible; never wait forever on it */
             ut_err("internal error: %zu evaluations wait and none can start",
                    sched_queue_len(&o->queue));
@@ -680,6 +728,9 @@ static void orch_free(orch *o)
     }
     free(o->ev);
     free(o->running);
+    for (size_t i = 0; i < o->ncooling; i++)
+        pool_placement_free(&o->cooling[i].place);
+    free(o->cooling);
     if (o->be)
         o->be->ops->destroy(o->be);
     sched_queue_free(&o->queue);

@@ -17,18 +17,18 @@ stop() {
     local f
     for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
         [ -f "$f" ] || continue
-        kill "$(cat "$f")" 2>/dev/null
+        kill "$(cat "$f" 2>/dev/null)" 2>/dev/null
     done
     for _ in $(seq 50); do
         local alive=0
         for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
-            [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null && alive=1
+            [ -f "$f" ] && kill -0 "$(cat "$f" 2>/dev/null)" 2>/dev/null && alive=1
         done
         [ $alive = 0 ] && break
         sleep 0.1
     done
     for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
-        [ -f "$f" ] && kill -9 "$(cat "$f")" 2>/dev/null
+        [ -f "$f" ] && kill -9 "$(cat "$f" 2>/dev/null)" 2>/dev/null
         rm -f "$f"
     done
     return 0
@@ -48,8 +48,10 @@ done
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 dir=$(cd "$dir" && pwd)
 cpus=$(nproc)
-# ports from the directory's name, so that two clusters (two test runs) do not collide
-base=$(( 20000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 20000 ))
+# ports from the directory's name, so that two clusters (two test runs) do not
+# collide; below the kernel's ephemeral range (32768 and up), where a client
+# socket could hold one
+base=$(( 10000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 20000 ))
 
 # munge: our own daemon, socket and key in DIR
 key="$dir/munge/munge.key"
@@ -104,12 +106,13 @@ for i in $(seq "$nodes"); do
     slurmd -N "node$i" -f "$SLURM_CONF" ||
         { echo "slurmd node$i did not start: $(tail -5 "$dir/slurmd.node$i.log")" >&2; stop; exit 1; }
 done
-for _ in $(seq 150); do
+for _ in $(seq 300); do
     idle=$(sinfo -h -N -o '%N %t' 2>/dev/null | awk '$2 == "idle"' | wc -l)
     [ "$idle" = "$nodes" ] && { echo "slurm: $nodes nodes idle (SLURM_CONF=$SLURM_CONF)"; exit 0; }
     sleep 0.2
 done
 echo "slurm: the nodes did not become idle: $(sinfo -N 2>&1)" >&2
 tail -5 "$dir/slurmctld.log" >&2
+for i in $(seq "$nodes"); do grep -i error "$dir/slurmd.node$i.log" | grep -v pmix | tail -3 >&2; done
 stop
 exit 1
