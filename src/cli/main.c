@@ -19,6 +19,7 @@ static const struct {
     {"split", cmd_split, "write one work directory and parameters file per evaluation"},
     {"join", cmd_join, "collect the work directories' results into a batch results file"},
     {"study", cmd_study, "run a Dakota sampling study through the batch interface"},
+    {"report", cmd_report, "summarise a run from its journal; draw its Gantt chart"},
     {"resources", cmd_resources, "print the nodes, cores and GPUs batchtile finds here"},
 };
 

@@ -46,6 +46,8 @@ static const char usage[] =
     "      --copy-files         copies\n"
     "      --results-format F   auto, standard or json (auto: json for a JSON batch)\n"
     "      --journal FILE       the journal (default batchtile.journal)\n"
+    "      --joblog FILE        append a line per finished evaluation in GNU parallel's\n"
+    "                           --joblog format (Seq is the evaluation number)\n"
     "\n"
     "Failures and restarts:\n"
     "      --retries N          run a failed evaluation up to N more times (default 0)\n"
@@ -84,6 +86,7 @@ enum {
     O_DRY_RUN,
     O_JOURNAL,
     O_GRACE,
+    O_JOBLOG,
 };
 
 static int one_of(const char *opt, const char *v, const char *const *ok)
@@ -123,6 +126,7 @@ int cmd_run(int argc, char **argv)
         {"dry-run", no_argument, NULL, O_DRY_RUN},
         {"journal", required_argument, NULL, O_JOURNAL},
         {"grace", required_argument, NULL, O_GRACE},
+        {"joblog", required_argument, NULL, O_JOBLOG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -230,6 +234,9 @@ int cmd_run(int argc, char **argv)
             break;
         case O_JOURNAL:
             c.journal_path = optarg;
+            break;
+        case O_JOBLOG:
+            c.joblog_path = optarg;
             break;
         case 'h':
             fputs(usage, stdout);

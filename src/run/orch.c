@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "launch/backend.h"
 #include "progress.h"
+#include "report/joblog.h"
 #include "sched/queue.h"
 #include "util/log.h"
 #include "util/tmpl.h"
@@ -61,6 +62,7 @@ typedef struct orch {
     run_template tmpl;
     int have_tmpl;
     run_journal *journal;
+    report_joblog *joblog;
     run_progress progress;
     dak_format rfmt;
     ev_state **running;
@@ -74,6 +76,8 @@ typedef struct orch {
     int stopping; /* the signal that stopped us */
     int second_signal;
     double t_start_mono, t_start_wall;
+    double runtime_sum; /* of the evaluations finished in this run, for the ETA */
+    size_t runtime_n;
     double last_sync;
     int sys_error;
 } orch;
@@ -369,6 +373,27 @@ static void requeue(orch *o, ev_state *e)
     }
 }
 
+/* One line in GNU parallel's joblog format for a finished evaluation. */
+static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_end)
+{
+    char host[1024] = "", cmd[8192] = "";
+    size_t w = 0;
+    for (int i = 0; i < e->place.nslices && w < sizeof host; i++)
+        w += (size_t)snprintf(host + w, sizeof host - w, "%s%s", i ? "," : "",
+                              o->res.nodes[e->place.slices[i].node].name);
+    if (!host[0])
+        snprintf(host, sizeof host, ":");
+    if (e->job.argv)
+        run_cmdline_format(e->job.argv, cmd, sizeof cmd);
+    int exitval = st && st->exited ? st->code : -1, sig = st && !st->exited ? st->signo : 0;
+    if (report_joblog_add(o->joblog, e->item->eval, host, e->t0_wall, t_end - e->t0_wall, exitval,
+                          sig, cmd) < 0 &&
+        !o->sys_error) {
+        ut_err("%s: cannot append to the joblog: %s", o->cfg->joblog_path, strerror(errno));
+        o->sys_error = 1;
+    }
+}
+
 /* Give a placement back to the pool, now or after the backend's release
  * delay. */
 static void release_later(orch *o, pool_placement *pl)
@@ -418,6 +443,10 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     free(e->reason);
     e->reason = ok ? NULL : strdup(reason ? reason : "failed");
     journal_eval(o, e, st, ok, !retry, t_end);
+    if (!retry && o->joblog)
+        joblog_eval(o, e, st, t_end);
+    if (!retry && st)
+        o->runtime_sum += mono() - e->t0_mono, o->runtime_n++;
     if (e->place.slices)
         release_later(o, &e->place);
     run_cmdline_free_argv(e->job.argv);
@@ -582,8 +611,9 @@ static int next_timeout(orch *o, double now)
 
 static void draw_progress(orch *o, int force)
 {
+    double mean = o->runtime_n ? o->runtime_sum / (double)o->runtime_n : 0;
     run_progress_update(&o->progress, o->ndone - o->nfailed, o->nrunning, o->nfailed,
-                        o->batch.n, o->nresumed, mono() - o->t_start_mono, force);
+                        o->batch.n, mean, mono() - o->t_start_mono, force);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -853,6 +883,12 @@ int run_execute(const run_config *c)
         goto out;
     }
     journal_run_start(o);
+    if (c->joblog_path && !(o->joblog = report_joblog_open(c->joblog_path, msg, sizeof msg))) {
+        ut_err("%s", msg);
+        status = 3;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
     for (size_t i = 0; i < o->batch.n; i++)
         if (o->ev[i].state == ST_PENDING && sched_queue_push(&o->queue, i, &c->req) < 0) {
             ut_err("out of memory");
@@ -899,6 +935,7 @@ int run_execute(const run_config *c)
                                "interrupted", o->stopping != 0));
     if (run_journal_close(o->journal) < 0)
         o->sys_error = 1;
+    report_joblog_close(o->joblog);
     summary(o, wrote);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (!wrote)

@@ -25,6 +25,7 @@ typedef struct run_config {
     int progress;       /* -1 auto (stderr is a terminal), 0, 1 */
     int dry_run;
     const char *journal_path;
+    const char *joblog_path; /* --joblog, NULL for none */
     const char *backend; /* "auto", "local", "slurm", "flux" */
     const char *mpi;     /* "auto", "none", "mpiexec", "srun", "flux" */
     int cores;           /* --cores, 0 = detected */

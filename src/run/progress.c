@@ -30,7 +30,7 @@ static void hms(double s, char *out, size_t outsz)
 }
 
 void run_progress_update(run_progress *p, size_t ok, size_t running, size_t failed, size_t total,
-                         size_t resumed, double elapsed, int force)
+                         double mean_runtime, double elapsed, int force)
 {
     if (!p->enabled)
         return;
@@ -39,14 +39,14 @@ void run_progress_update(run_progress *p, size_t ok, size_t running, size_t fail
         return;
     p->last = now;
     size_t done = ok + failed;
-    size_t ran = done - resumed; /* finished in this run */
     char el[32], eta[32] = "--:--";
     hms(elapsed, el, sizeof el);
-    if (ran > 0 && done < total) {
-        /* throughput so far, applied to what is left */
-        double rate = (double)ran / elapsed;
-        if (rate > 0)
-            hms((double)(total - done) / rate, eta, sizeof eta);
+    if (mean_runtime > 0 && done < total) {
+        /* what is left, at the mean runtime, as many at once as run now
+         * (those running are about half done, on average) */
+        double width = running ? (double)running : 1.0;
+        double left = ((double)(total - done) - 0.5 * (double)running) * mean_runtime / width;
+        hms(left > 0 ? left : 0, eta, sizeof eta);
     } else if (done == total) {
         snprintf(eta, sizeof eta, "0:00");
     }

@@ -14,9 +14,11 @@ typedef struct run_progress {
 
 /* mode: 1 on, 0 off, -1 when stderr is a terminal. */
 void run_progress_init(run_progress *p, int mode);
-/* Redraw if due (at most 4 times a second) or forced. */
+/* Redraw if due (at most 4 times a second) or forced. mean_runtime: of the
+ * evaluations finished so far in this run (0: none yet); the ETA is what is
+ * left times that, over the evaluations running at once. */
 void run_progress_update(run_progress *p, size_t ok, size_t running, size_t failed, size_t total,
-                         size_t resumed, double elapsed, int force);
+                         double mean_runtime, double elapsed, int force);
 /* Erase the line (before another message, and at the end). */
 void run_progress_clear(run_progress *p);
 /* Monotonic time of the next redraw, 0 when off. */
