@@ -7,10 +7,10 @@ what=${1:-build}
 
 pkgs="cmake make gcc pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
 if [ "$what" = check ]; then
-    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm munge"
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm munge chromium"
 fi
 if [ "$what" = bench ]; then
-    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm munge parallel bc"
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm munge chromium parallel bc"
 fi
 
 missing=""

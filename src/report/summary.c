@@ -167,13 +167,19 @@ void report_print(const report_run *r, const char *journal, FILE *out)
             fprintf(out, "    %-16s %5.1f%% of %d cores\n", r->nodes[i].name,
                     100 * s.node_util[i], r->nodes[i].cores);
     if (s.failed) {
+        enum { SHOWN = 20 };
+        long listed = 0;
         fprintf(out, "  failed evaluations:\n");
-        for (size_t i = 0; i < r->n; i++) {
+        for (size_t i = 0; i < r->n && listed < SHOWN; i++) {
             const report_eval *e = &r->evals[i];
-            if (e->final && !e->ok)
+            if (e->final && !e->ok) {
                 fprintf(out, "    %-8ld %-24s %s\n", e->eval, e->workdir ? e->workdir : "",
                         e->reason ? e->reason : "failed");
+                listed++;
+            }
         }
+        if (s.failed > listed)
+            fprintf(out, "    ... and %ld more (--json lists them all)\n", s.failed - listed);
     }
     free_stats(&s);
 }
