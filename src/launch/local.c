@@ -13,10 +13,9 @@
 #include "proc.h"
 
 typedef struct local_be {
-    launch_backend base;
+    launch_proc_backend pb; /* first: the shared process plumbing */
     int use_mpi;
     launch_mpi mpi;
-    launch_proc_table procs;
 } local_be;
 
 static int join_ids(char *out, size_t outsz, int n, const int *idx, char *const *names)
@@ -95,17 +94,7 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     int e = errno;
     launch_env_free(&env);
     launch_mpi_free_argv(mpi_argv);
-    if (pid < 0) {
-        snprintf(msg, msgsz, "cannot start %s in %s: %s", argv[0], j->cwd, strerror(e));
-        return -1;
-    }
-    j->pid = pid;
-    if (launch_proc_track(&L->procs, j) < 0) {
-        kill(-pid, SIGKILL);
-        snprintf(msg, msgsz, "out of memory");
-        return -1;
-    }
-    return 0;
+    return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 
 static int local_signal(launch_backend *b, launch_job *j, int sig)
@@ -114,26 +103,8 @@ static int local_signal(launch_backend *b, launch_job *j, int sig)
     return kill(-j->pid, sig);
 }
 
-static int local_fd(launch_backend *b)
-{
-    (void)b;
-    return -1;
-}
-
-static void local_process(launch_backend *b)
-{
-    launch_proc_reap(&((local_be *)b)->procs, b);
-}
-
-static void local_destroy(launch_backend *b)
-{
-    local_be *L = (local_be *)b;
-    launch_proc_table_free(&L->procs);
-    free(L);
-}
-
 static const launch_ops local_ops = {
-    "local", local_start, local_signal, local_fd, local_process, local_destroy,
+    "local", local_start, local_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
 };
 
 launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
@@ -144,9 +115,9 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
         snprintf(msg, msgsz, "out of memory");
         return NULL;
     }
-    L->base.ops = &local_ops;
+    L->pb.base.ops = &local_ops;
+    L->pb.base.res = res;
     launch_proc_adopt_orphans();
-    L->base.res = res;
     if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
         if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
             snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",
@@ -160,5 +131,5 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
         }
         L->use_mpi = 1;
     }
-    return &L->base;
+    return &L->pb.base;
 }

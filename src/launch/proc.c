@@ -223,7 +223,6 @@ int launch_capture(char *const *argv, char *out, size_t outsz)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-#include "backend.h"
 
 int launch_proc_track(launch_proc_table *t, launch_job *job)
 {
@@ -272,4 +271,37 @@ void launch_proc_table_free(launch_proc_table *t)
     free(t->jobs);
     t->jobs = NULL;
     t->n = t->cap = 0;
+}
+
+int launch_proc_started(launch_backend *b, launch_job *j, pid_t pid, int e, char *msg,
+                        size_t msgsz)
+{
+    if (pid < 0) {
+        snprintf(msg, msgsz, "cannot start %s in %s: %s", j->argv[0], j->cwd, strerror(e));
+        return -1;
+    }
+    j->pid = pid;
+    if (launch_proc_track(&((launch_proc_backend *)b)->procs, j) < 0) {
+        kill(-pid, SIGKILL);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int launch_proc_fd(launch_backend *b)
+{
+    (void)b;
+    return -1;
+}
+
+void launch_proc_process(launch_backend *b)
+{
+    launch_proc_reap(&((launch_proc_backend *)b)->procs, b);
+}
+
+void launch_proc_destroy(launch_backend *b)
+{
+    launch_proc_table_free(&((launch_proc_backend *)b)->procs);
+    free(b);
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "backend.h"
+
 typedef struct launch_spawn {
     char *const *argv;
     char *const *envp;
@@ -49,7 +51,6 @@ int launch_capture(char *const *argv, char *out, size_t outsz);
 
 /* The running jobs of a process-based backend, by pid. */
 struct launch_job;
-struct launch_backend;
 typedef struct launch_proc_table {
     struct launch_job **jobs;
     size_t n, cap;
@@ -61,5 +62,20 @@ int launch_proc_track(launch_proc_table *t, struct launch_job *job);
  * of its process group and report it through the backend's done callback. */
 void launch_proc_reap(launch_proc_table *t, struct launch_backend *b);
 void launch_proc_table_free(launch_proc_table *t);
+
+/* What every process-based backend shares; its struct starts with this. */
+typedef struct launch_proc_backend {
+    struct launch_backend base;
+    launch_proc_table procs;
+} launch_proc_backend;
+
+/* After a spawn: track the job (pid, or -1 when the spawn failed with errno
+ * e). 0, or -1 with msg set (the job did not start). */
+int launch_proc_started(struct launch_backend *b, struct launch_job *j, pid_t pid, int e,
+                        char *msg, size_t msgsz);
+/* The shared ops: no fd (completions come with SIGCHLD), reap, free. */
+int launch_proc_fd(struct launch_backend *b);
+void launch_proc_process(struct launch_backend *b);
+void launch_proc_destroy(struct launch_backend *b);
 
 #endif

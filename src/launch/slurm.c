@@ -14,11 +14,10 @@
 #include "proc.h"
 
 typedef struct slurm_be {
-    launch_backend base;
+    launch_proc_backend pb; /* first: the shared process plumbing */
     char srun[4096];
     int exact;          /* srun has --exact (Slurm 20.11 and newer) */
     char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
-    launch_proc_table procs;
 } slurm_be;
 
 typedef struct argv_b {
@@ -126,17 +125,7 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     int e = errno;
     launch_env_free(&env);
     argv_free(&a);
-    if (pid < 0) {
-        snprintf(msg, msgsz, "cannot start srun in %s: %s", j->cwd, strerror(e));
-        return -1;
-    }
-    j->pid = pid;
-    if (launch_proc_track(&S->procs, j) < 0) {
-        kill(-pid, SIGKILL);
-        snprintf(msg, msgsz, "out of memory");
-        return -1;
-    }
-    return 0;
+    return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 
 static int slurm_signal(launch_backend *b, launch_job *j, int sig)
@@ -152,26 +141,8 @@ static int slurm_signal(launch_backend *b, launch_job *j, int sig)
     return kill(j->pid, sig);
 }
 
-static int slurm_fd(launch_backend *b)
-{
-    (void)b;
-    return -1;
-}
-
-static void slurm_process(launch_backend *b)
-{
-    launch_proc_reap(&((slurm_be *)b)->procs, b);
-}
-
-static void slurm_destroy(launch_backend *b)
-{
-    slurm_be *S = (slurm_be *)b;
-    launch_proc_table_free(&S->procs);
-    free(S);
-}
-
 static const launch_ops slurm_ops = {
-    "slurm", slurm_start, slurm_signal, slurm_fd, slurm_process, slurm_destroy,
+    "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
 };
 
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
@@ -182,14 +153,14 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
         snprintf(msg, msgsz, "out of memory");
         return NULL;
     }
-    S->base.ops = &slurm_ops;
-    S->base.res = res;
+    S->pb.base.ops = &slurm_ops;
+    S->pb.base.res = res;
     /* srun exits when its tasks have; slurmctld frees the step's CPUs when
      * slurmstepd reports the step complete, a moment later. A new step on
      * those CPUs before then would wait ("step creation temporarily
      * disabled"): keep them a little longer (BATCHTILE_SLURM_RELEASE_DELAY, s) */
     const char *d = getenv("BATCHTILE_SLURM_RELEASE_DELAY");
-    S->base.release_delay = d ? atof(d) : 0.01;
+    S->pb.base.release_delay = d ? atof(d) : 0.01;
     if (launch_resolve_command("srun", S->srun, sizeof S->srun) < 0) {
         snprintf(msg, msgsz, "the slurm backend needs srun, and none is on PATH");
         free(S);
@@ -213,5 +184,5 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
         sscanf(v, "%d.%d", &major, &minor);
     S->exact = major > 20 || (major == 20 && minor >= 11) || major == 0;
     launch_proc_adopt_orphans();
-    return &S->base;
+    return &S->pb.base;
 }
