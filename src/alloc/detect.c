@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flux.h"
 #include "local.h"
 #include "slurm.h"
 
@@ -26,13 +27,8 @@ int alloc_detect(const char *backend, int cores, int gpus, alloc_resources *r, c
         return alloc_local_detect(r, cores, gpus, msg, msgsz);
     if (strcmp(backend, "slurm") == 0)
         return alloc_slurm_detect(r, gpus, msg, msgsz);
-    if (strcmp(backend, "flux") == 0) {
-        snprintf(msg, msgsz,
-                 "the %s backend is not in this version of batchtile; use --backend local "
-                 "(the cores of this node only)",
-                 backend);
-        return -1;
-    }
+    if (strcmp(backend, "flux") == 0)
+        return alloc_flux_detect(r, msg, msgsz);
     snprintf(msg, msgsz, "--backend: expected auto, local, slurm or flux, found '%s'", backend);
     return -1;
 }

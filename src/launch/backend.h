@@ -32,6 +32,8 @@ typedef struct launch_status {
     int code;
     int signo;           /* killed by this signal when not exited */
     const char *reason;  /* a backend's own explanation (e.g. "cannot start"), or NULL */
+    int timed_out;       /* the backend enforced the time limit and it ran out */
+    double t_start, t_end; /* when it really ran (epoch seconds), 0 when unknown */
 } launch_status;
 
 typedef struct launch_backend launch_backend;
@@ -63,6 +65,8 @@ struct launch_backend {
      * under us may need to release them (Slurm frees a step's CPUs a moment
      * after srun exits); 0 for none */
     double release_delay;
+    int places_itself;       /* the scheduler under us places jobs: submit all, no pool */
+    int enforces_time_limit; /* the job's time limit is the backend's to enforce */
 };
 
 /* Options the backends share. */
@@ -81,5 +85,10 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
  * chose, inside the current allocation. NULL with msg set on failure. */
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
                                  char *msg, size_t msgsz);
+
+/* The Flux backend: each evaluation a Flux job in the instance at FLUX_URI,
+ * placed by Flux. NULL with msg set on failure (or without flux-core). */
+launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,
+                                size_t msgsz);
 
 #endif

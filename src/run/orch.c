@@ -358,7 +358,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         return;
     }
     e->state = ST_RUNNING;
-    e->deadline = c->time_limit > 0 ? e->t0_mono + c->time_limit : 0;
+    e->deadline = c->time_limit > 0 && !o->be->enforces_time_limit ? e->t0_mono + c->time_limit : 0;
     o->running[o->nrunning++] = e;
 }
 
@@ -437,7 +437,9 @@ static void release_due(orch *o, double now)
 static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
                         const launch_status *st)
 {
-    double t_end = wall();
+    double t_end = st && st->t_end > 0 ? st->t_end : wall();
+    if (st && st->t_start > 0)
+        e->t0_wall = st->t_start; /* when it ran, not when it was handed over */
     int ok = text != NULL;
     int retry = !ok && e->attempt <= o->cfg->retries && !o->stopping;
     free(e->reason);
@@ -488,6 +490,8 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
     orch *o = arg;
     ev_state *e = job->owner;
     running_remove(o, e);
+    if (st->timed_out)
+        e->timed_out = 1;
     char why[1024], lim[32];
     char *text = NULL;
     const char *reason = why;
@@ -531,9 +535,14 @@ static void schedule(orch *o)
     size_t cap = (size_t)o->cfg->max_running;
     while (sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
         size_t id;
-        pool_placement pl;
-        if (!sched_queue_next(&o->queue, o->pool, &id, &pl))
+        pool_placement pl = {0, NULL};
+        if (o->be->places_itself) {
+            /* the scheduler under us places: hand it everything at once */
+            if (!sched_queue_pop(&o->queue, &id))
+                break;
+        } else if (!sched_queue_next(&o->queue, o->pool, &id, &pl)) {
             break;
+        }
         start_eval(o, &o->ev[id], &pl);
     }
 }
@@ -654,7 +663,10 @@ static int event_loop(orch *o)
         }
         double now = mono();
         struct epoll_event evs[8];
-        int n = epoll_wait(ep, evs, 8, next_timeout(o, now));
+        int timeout = next_timeout(o, now);
+        if (bfd >= 0 && o->nrunning > 0 && timeout > 100)
+            timeout = 100; /* an edge-triggered fd: look again now and then */
+        int n = epoll_wait(ep, evs, 8, timeout);
         if (n < 0 && errno != EINTR) {
             ut_err("epoll_wait: %s", strerror(errno));
             break;
@@ -671,10 +683,10 @@ static int event_loop(orch *o)
                 }
                 if (chld)
                     o->be->ops->process(o->be);
-            } else if (evs[i].data.fd == bfd) {
-                o->be->ops->process(o->be);
             }
         }
+        if (bfd >= 0)
+            o->be->ops->process(o->be);
         now = mono();
         check_timers(o, now);
         if (run_journal_dirty(o->journal) && now - o->last_sync >= 0.1) {
@@ -843,6 +855,8 @@ int run_execute(const run_config *c)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
     else if (strcmp(backend, "slurm") == 0)
         o->be = launch_slurm_new(&o->res, &lo, msg, sizeof msg);
+    else if (strcmp(backend, "flux") == 0)
+        o->be = launch_flux_new(&o->res, &lo, msg, sizeof msg);
     if (!o->be) {
         ut_err("%s", msg);
         status = 3;

@@ -62,6 +62,14 @@ int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out)
     return 0;
 }
 
+int sched_queue_pop(sched_queue *q, size_t *id)
+{
+    if (q->head == q->tail)
+        return 0;
+    *id = q->e[q->head++].id;
+    return 1;
+}
+
 void sched_queue_free(sched_queue *q)
 {
     free(q->e);

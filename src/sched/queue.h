@@ -25,6 +25,9 @@ size_t sched_queue_len(const sched_queue *q);
  * entries whose request differs from every one tried before are tried, so an
  * evaluation-sized queue of identical requests costs one attempt. */
 int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out);
+/* Take the head entry regardless of resources (a backend that places jobs
+ * itself); 1 with *id set, 0 when empty. */
+int sched_queue_pop(sched_queue *q, size_t *id);
 void sched_queue_free(sched_queue *q);
 
 #endif
