@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The Flux backend in a real Flux instance (flux start --test-size=3): one
+# Flux job per evaluation, spread over the brokers; MPI through Flux's PMI;
+# time limits enforced by Flux; SIGTERM cancels what is outstanding. Skips
+# where batchtile was built without flux-core.
+. "$(dirname "$0")/lib.sh"
+if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
+    echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
+    exit 77
+fi
+PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$(dirname "$BT_FLUX"):$PATH"
+export PATH
+
+cat >inside.sh <<'SH'
+#!/usr/bin/env bash
+# runs inside the instance; prints what the outer script checks
+set -u
+cd "$1"
+batchtile resources
+mkdir spread && cd spread
+python3 "$BT_TESTS/integration/make_batch.py" 12 --sleep 0.5 >batch.in
+batchtile run -- probe batch.in results.out 2>err; echo "spread rc=$?"
+flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile COMPLETED' | sed 's/^/jobs /'
+cd ..
+mkdir mpi && cd mpi
+python3 "$BT_TESTS/integration/make_batch.py" 3 --asv 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >batch.in
+batchtile run -n 2 -- text_book_par batch.in results.out 2>err; echo "mpi rc=$?"
+cd ..
+mkdir limit && cd limit
+python3 "$BT_TESTS/integration/make_batch.py" 3 --modes ok,hang,ok >batch.in
+batchtile run -t 2s -- probe batch.in results.out 2>err; echo "limit rc=$?"
+cd ..
+mkdir term && cd term
+python3 "$BT_TESTS/integration/make_batch.py" 20 --modes hang >batch.in
+batchtile run -- probe batch.in results.out 2>err &
+pid=$!
+for _ in $(seq 100); do
+    [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 3 ] && break
+    sleep 0.2
+done
+kill -TERM $pid; wait $pid; echo "term rc=$?"
+sleep 2
+echo "left $(flux jobs -n -o '{id}' | wc -l)"
+SH
+chmod +x inside.sh
+timeout 300 "$BT_FLUX" start --test-size=3 bash "$T/inside.sh" "$T" >inside.out 2>&1
+cat inside.out
+
+grep -q "^flux *3 " inside.out || fail "resources: 3 ranks expected"
+grep -q "spread rc=0" inside.out || fail "spread run: $(cat spread/err)"
+[ "$(grep -c '^#' spread/results.out)" = 12 ] || fail "12 sections"
+uris=$(python3 -c '
+import glob, json
+print(len({json.load(open(f))["FLUX_URI"] for f in glob.glob("spread/workdir.*/probe.0.json")}))')
+[ "$uris" = 3 ] || fail "evaluations ran on $uris brokers, expected all 3"
+grep -q "^jobs 12$" inside.out || fail "expected one Flux job per evaluation (12)"
+ok "12 evaluations as 12 Flux jobs over 3 brokers"
+
+grep -q "mpi rc=0" inside.out && $CHECK mpi/batch.in mpi/results.out || fail "-n 2 text_book_par: $(cat mpi/err)"
+grep -q "rank 1 of 2" mpi/workdir.1/stdout.txt || fail "2 ranks: $(cat mpi/workdir.1/stdout.txt)"
+ok "-n 2 text_book_par through Flux's PMI"
+
+grep -q "limit rc=0" inside.out || fail "limit run"
+grep -q "evaluation 2 (workdir.2): FAIL: time limit 2s exceeded" limit/err || fail "time limit: $(cat limit/err)"
+[ "$(grep -c '^FAIL' limit/results.out)" = 1 ] || fail "time limit: one FAIL"
+ok "time limit"
+
+grep -q "term rc=143" inside.out || fail "SIGTERM: exit 143"
+[ "$(grep -c '^FAIL' term/results.out)" = 20 ] || fail "SIGTERM: 20 FAIL sections"
+grep -q "^left 0$" inside.out || fail "SIGTERM: jobs left in the queue"
+ok "SIGTERM cancels the outstanding jobs"
+finish
