@@ -48,7 +48,15 @@ cat inside.out
 
 grep -q "^flux *3 " inside.out || fail "resources: 3 ranks expected"
 grep -q "spread rc=0" inside.out || fail "spread run: $(cat spread/err)"
-[ "$(grep -c '^#' spread/results.out)" = 12 ] || fail "12 sections"
+python3 - <<'PY' || fail "results in batch order"
+secs = open('spread/results.out').read().split('#\n')[:-1]
+assert len(secs) == 12, len(secs)
+for e, sec in enumerate(secs, 1):
+    lines = open(f'spread/workdir.{e}/params.in').read().split('\n')
+    nv = int(lines[0].split()[0])
+    want = sum(float(l.split()[0]) for l in lines[1:1 + nv])   # the probe's value
+    assert abs(float(sec.split()[0]) - want) < 1e-12, (e, sec, want)
+PY
 uris=$(python3 -c '
 import glob, json
 print(len({json.load(open(f))["FLUX_URI"] for f in glob.glob("spread/workdir.*/probe.0.json")}))')
