@@ -198,6 +198,9 @@ static void flux_process(launch_backend *b)
 static void flux_destroy(launch_backend *b)
 {
     flux_be *F = (flux_be *)b;
+    /* let the futures' own clean-up (event watches being cancelled) finish */
+    for (int i = 0; i < 10; i++)
+        flux_reactor_run(flux_get_reactor(F->h), FLUX_REACTOR_NOWAIT);
     flux_close(F->h);
     free(F);
 }
