@@ -110,14 +110,9 @@ static const launch_ops local_ops = {
 launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
                                  char *msg, size_t msgsz)
 {
-    local_be *L = calloc(1, sizeof *L);
-    if (!L) {
-        snprintf(msg, msgsz, "out of memory");
+    local_be *L = launch_proc_backend_new(sizeof *L, &local_ops, res, msg, msgsz);
+    if (!L)
         return NULL;
-    }
-    L->pb.base.ops = &local_ops;
-    L->pb.base.res = res;
-    launch_proc_adopt_orphans();
     if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
         if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
             snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",

@@ -273,6 +273,20 @@ void launch_proc_table_free(launch_proc_table *t)
     t->n = t->cap = 0;
 }
 
+void *launch_proc_backend_new(size_t size, const launch_ops *ops, const alloc_resources *res,
+                              char *msg, size_t msgsz)
+{
+    launch_proc_backend *pb = calloc(1, size);
+    if (!pb) {
+        snprintf(msg, msgsz, "out of memory");
+        return NULL;
+    }
+    pb->base.ops = ops;
+    pb->base.res = res;
+    launch_proc_adopt_orphans();
+    return pb;
+}
+
 int launch_proc_started(launch_backend *b, launch_job *j, pid_t pid, int e, char *msg,
                         size_t msgsz)
 {

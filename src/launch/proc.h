@@ -69,6 +69,11 @@ typedef struct launch_proc_backend {
     launch_proc_table procs;
 } launch_proc_backend;
 
+/* Allocate a process-based backend of size bytes (its struct starting with
+ * launch_proc_backend), zeroed, with ops and res set, adopting orphans.
+ * NULL with msg set when out of memory. */
+void *launch_proc_backend_new(size_t size, const launch_ops *ops, const alloc_resources *res,
+                              char *msg, size_t msgsz);
 /* After a spawn: track the job (pid, or -1 when the spawn failed with errno
  * e). 0, or -1 with msg set (the job did not start). */
 int launch_proc_started(struct launch_backend *b, struct launch_job *j, pid_t pid, int e,

@@ -148,13 +148,9 @@ static const launch_ops slurm_ops = {
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
                                  char *msg, size_t msgsz)
 {
-    slurm_be *S = calloc(1, sizeof *S);
-    if (!S) {
-        snprintf(msg, msgsz, "out of memory");
+    slurm_be *S = launch_proc_backend_new(sizeof *S, &slurm_ops, res, msg, msgsz);
+    if (!S)
         return NULL;
-    }
-    S->pb.base.ops = &slurm_ops;
-    S->pb.base.res = res;
     /* srun exits when its tasks have; slurmctld frees the step's CPUs when
      * slurmstepd reports the step complete, a moment later. A new step on
      * those CPUs before then would wait ("step creation temporarily
@@ -183,6 +179,5 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
     if (v)
         sscanf(v, "%d.%d", &major, &minor);
     S->exact = major > 20 || (major == 20 && minor >= 11) || major == 0;
-    launch_proc_adopt_orphans();
     return &S->pb.base;
 }
