@@ -32,7 +32,10 @@ int main(int argc, char **argv)
 }
 C
 export PKG_CONFIG_PATH="$T/prefix/lib/pkgconfig"
-expect 0 cc sim.c $(pkg-config --cflags --libs btdakota) -Wl,-rpath,"$T/prefix/lib" -o sim ||
+# a sanitized build installs a sanitized library: its users link the runtime too
+san=""
+[ "${BT_SANITIZE:-OFF}" = ON ] && san="-fsanitize=address,undefined"
+expect 0 cc $san sim.c $(pkg-config --cflags --libs btdakota) -Wl,-rpath,"$T/prefix/lib" -o sim ||
     { finish; }
 make_batch 3 >batch.in
 expect 0 "$T/prefix/bin/batchtile" run -- ./sim batch.in results.out
