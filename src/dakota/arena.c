@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "buf.h"
 #include "internal.h"
 
 struct blk {
@@ -120,4 +123,16 @@ const char *dak_quote(const char *p, size_t len, char *out, size_t outsz)
     out[o++] = '\'';
     out[o] = '\0';
     return out;
+}
+
+static int append_chunk(const char *s, size_t n, void *arg)
+{
+    return dak_buf_add(arg, s, n);
+}
+
+int dak_buf_json(struct dak_buf *b, void *json, size_t flags)
+{
+    int rc = json ? json_dump_callback(json, append_chunk, b, flags) : -1;
+    json_decref(json);
+    return rc;
 }

@@ -19,6 +19,11 @@ void dak_seterr(dak_error *err, const char *name, size_t line, const char *fmt, 
 /* Quote at most 60 bytes of a line for a message ("'text'" or "end of file"). */
 const char *dak_quote(const char *p, size_t len, char *out, size_t outsz);
 
+/* Append a jansson value (json_t *) to b, dumped with flags, and release
+ * it. 0, or -1 on memory. */
+struct dak_buf;
+int dak_buf_json(struct dak_buf *b, void *json, size_t flags);
+
 /* A cursor over the lines of a buffer, skipping blank lines. */
 typedef struct dak_lines {
     const char *buf;

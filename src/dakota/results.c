@@ -475,13 +475,7 @@ static int write_json(dak_buf *b, const dak_results *r, const dak_params *p)
             json_object_set_new(o, "metadata", m);
         }
     }
-    char *s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(o);
-    if (!s)
-        return -1;
-    int rc = dak_buf_puts(b, s);
-    free(s);
-    return rc;
+    return dak_buf_json(b, o, JSON_COMPACT | JSON_REAL_PRECISION(17));
 }
 
 int dak_results_write(dak_buf *out, const dak_results *r, const dak_params *p, dak_format fmt)

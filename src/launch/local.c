@@ -93,7 +93,7 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     pid_t pid = launch_proc_spawn(&sp);
     int e = errno;
     launch_env_free(&env);
-    launch_mpi_free_argv(mpi_argv);
+    launch_argv_free(mpi_argv);
     return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 

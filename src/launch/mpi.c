@@ -26,31 +26,19 @@ int launch_mpi_detect(launch_mpi *m, char *msg, size_t msgsz)
     return 0;
 }
 
-static int push(char ***v, size_t *n, const char *s)
-{
-    char **nv = realloc(*v, (*n + 2) * sizeof *nv);
-    if (!nv)
-        return -1;
-    *v = nv;
-    if (!(nv[*n] = strdup(s)))
-        return -1;
-    nv[++*n] = NULL;
-    return 0;
-}
-
 char **launch_mpi_argv(const launch_mpi *m, int ntasks, char *const *rank_cpus, char *const *cmd)
 {
-    char **v = NULL, num[32];
-    size_t n = 0;
-    int bad = push(&v, &n, m->path);
+    launch_argv a = {NULL, 0, 0};
+    char num[32];
+    int bad = launch_argv_add(&a, "%s", m->path);
     snprintf(num, sizeof num, "%d", ntasks);
     switch (m->flavor) {
     case LAUNCH_MPI_MPICH:
         /* this host only (not the nodes of an enclosing Slurm job), each
          * rank bound to its own cores */
-        bad |= push(&v, &n, "-launcher") | push(&v, &n, "fork");
-        bad |= push(&v, &n, "-hosts") | push(&v, &n, "localhost");
-        bad |= push(&v, &n, "-n") | push(&v, &n, num);
+        bad |= launch_argv_add(&a, "%s", "-launcher") | launch_argv_add(&a, "%s", "fork");
+        bad |= launch_argv_add(&a, "%s", "-hosts") | launch_argv_add(&a, "%s", "localhost");
+        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num);
         if (rank_cpus) {
             size_t len = 6;
             for (int i = 0; i < ntasks; i++)
@@ -66,34 +54,27 @@ char **launch_mpi_argv(const launch_mpi *m, int ntasks, char *const *rank_cpus, 
                     strcat(b, ",");
                 strcat(b, rank_cpus[i]);
             }
-            bad |= push(&v, &n, "-bind-to") | push(&v, &n, b);
+            bad |= launch_argv_add(&a, "%s", "-bind-to") | launch_argv_add(&a, "%s", b);
             free(b);
         }
         break;
     case LAUNCH_MPI_OPENMPI:
         /* ranks inherit the evaluation's CPU set; Open MPI refuses root
          * unless told, and running as root must work */
-        bad |= push(&v, &n, "-n") | push(&v, &n, num) | push(&v, &n, "--bind-to") |
-               push(&v, &n, "none") | push(&v, &n, "--oversubscribe");
+        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num) | launch_argv_add(&a, "%s", "--bind-to") |
+               launch_argv_add(&a, "%s", "none") | launch_argv_add(&a, "%s", "--oversubscribe");
         if (geteuid() == 0)
-            bad |= push(&v, &n, "--allow-run-as-root");
+            bad |= launch_argv_add(&a, "%s", "--allow-run-as-root");
         break;
     default:
-        bad |= push(&v, &n, "-n") | push(&v, &n, num);
+        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num);
         break;
     }
     for (size_t i = 0; cmd[i]; i++)
-        bad |= push(&v, &n, cmd[i]);
+        bad |= launch_argv_add(&a, "%s", cmd[i]);
     if (bad) {
-        launch_mpi_free_argv(v);
+        launch_argv_free(a.v);
         return NULL;
     }
-    return v;
-}
-
-void launch_mpi_free_argv(char **argv)
-{
-    for (size_t i = 0; argv && argv[i]; i++)
-        free(argv[i]);
-    free(argv);
+    return a.v;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,6 +125,35 @@ void launch_env_free(launch_env *e)
     e->owned = NULL;
     e->envp = NULL;
     e->nowned = 0;
+}
+
+int launch_argv_add(launch_argv *a, const char *fmt, ...)
+{
+    if (a->n + 2 > a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 32;
+        char **nv = realloc(a->v, cap * sizeof *nv);
+        if (!nv)
+            return -1;
+        a->v = nv;
+        a->cap = cap;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vasprintf(&a->v[a->n], fmt, ap);
+    va_end(ap);
+    if (rc < 0) {
+        a->v[a->n] = NULL;
+        return -1;
+    }
+    a->v[++a->n] = NULL;
+    return 0;
+}
+
+void launch_argv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
 }
 
 static int executable(const char *path)

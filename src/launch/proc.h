@@ -41,6 +41,17 @@ typedef struct launch_env {
 int launch_env_build(launch_env *e, const char *const *sets);
 void launch_env_free(launch_env *e);
 
+/* A growing NULL-terminated argv of malloc'd words. */
+typedef struct launch_argv {
+    char **v; /* NULL until the first word */
+    size_t n, cap;
+} launch_argv;
+
+/* Append a printf-formatted word; 0, or -1 when out of memory. */
+int launch_argv_add(launch_argv *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Free a NULL-terminated array of malloc'd words (NULL is fine). */
+void launch_argv_free(char **v);
+
 /* Resolve a command as execvp would (PATH), falling back to the current
  * directory, and make it absolute. 0, or -1 if not found / not executable. */
 int launch_resolve_command(const char *cmd, char *out, size_t outsz);

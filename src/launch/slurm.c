@@ -3,7 +3,6 @@
  * so that steps never wait for each other's resources. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,46 +19,13 @@ typedef struct slurm_be {
     char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
 } slurm_be;
 
-typedef struct argv_b {
-    char **v;
-    size_t n, cap;
-} argv_b;
-
-static int arg(argv_b *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int arg(argv_b *a, const char *fmt, ...)
-{
-    if (a->n + 2 > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 32;
-        char **nv = realloc(a->v, cap * sizeof *nv);
-        if (!nv)
-            return -1;
-        a->v = nv;
-        a->cap = cap;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = vasprintf(&a->v[a->n], fmt, ap);
-    va_end(ap);
-    if (rc < 0)
-        return -1;
-    a->v[++a->n] = NULL;
-    return 0;
-}
-
-static void argv_free(argv_b *a)
-{
-    for (size_t i = 0; i < a->n; i++)
-        free(a->v[i]);
-    free(a->v);
-}
-
 static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
 {
     slurm_be *S = (slurm_be *)b;
     const pool_placement *pl = j->place;
     const pool_request *q = j->req;
-    argv_b a = {NULL, 0, 0};
-    int bad = arg(&a, "%s", S->srun);
+    launch_argv a = {NULL, 0, 0};
+    int bad = launch_argv_add(&a, "%s", S->srun);
 
     /* exactly the nodes the pool chose */
     size_t len = 0;
@@ -81,18 +47,18 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     int cpt = q->cores_per_task;
     if (q->exclusive) /* whole nodes: the tasks spread over all their cores */
         cpt = pl->slices[0].ncores / (pl->slices[0].ntasks ? pl->slices[0].ntasks : 1);
-    bad |= arg(&a, "--nodelist=%s", nodes) | arg(&a, "--nodes=%d", pl->nslices) |
-           arg(&a, "--ntasks=%d", q->ntasks) | arg(&a, "--cpus-per-task=%d", cpt);
+    bad |= launch_argv_add(&a, "--nodelist=%s", nodes) | launch_argv_add(&a, "--nodes=%d", pl->nslices) |
+           launch_argv_add(&a, "--ntasks=%d", q->ntasks) | launch_argv_add(&a, "--cpus-per-task=%d", cpt);
     free(nodes);
     char hostfile[4096] = "";
     if (uniform) {
-        bad |= arg(&a, "--ntasks-per-node=%d", pl->slices[0].ntasks);
+        bad |= launch_argv_add(&a, "--ntasks-per-node=%d", pl->slices[0].ntasks);
     } else {
         /* uneven counts per node: name each task's node (SLURM_HOSTFILE) */
         snprintf(hostfile, sizeof hostfile, "%s/.batchtile.hosts", j->cwd);
         FILE *f = fopen(hostfile, "w");
         if (!f) {
-            argv_free(&a);
+            launch_argv_free(a.v);
             snprintf(msg, msgsz, "%s: %s", hostfile, strerror(errno));
             return -1;
         }
@@ -100,23 +66,23 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
             for (int t = 0; t < pl->slices[i].ntasks; t++)
                 fprintf(f, "%s\n", b->res->nodes[pl->slices[i].node].name);
         fclose(f);
-        bad |= arg(&a, "--distribution=arbitrary");
+        bad |= launch_argv_add(&a, "--distribution=arbitrary");
     }
     if (q->gpus_per_task > 0)
-        bad |= arg(&a, "--gpus-per-task=%d", q->gpus_per_task);
+        bad |= launch_argv_add(&a, "--gpus-per-task=%d", q->gpus_per_task);
     /* only the cores asked for, and none of the job's memory reserved, so
      * that steps run side by side */
-    bad |= arg(&a, "%s", S->exact ? "--exact" : "--exclusive") | arg(&a, "--mem=0");
+    bad |= launch_argv_add(&a, "%s", S->exact ? "--exact" : "--exclusive") | launch_argv_add(&a, "--mem=0");
     if (S->mpi[0])
-        bad |= arg(&a, "--mpi=%s", S->mpi);
-    bad |= arg(&a, "--job-name=batchtile.%ld", j->eval);
+        bad |= launch_argv_add(&a, "--mpi=%s", S->mpi);
+    bad |= launch_argv_add(&a, "--job-name=batchtile.%ld", j->eval);
     for (size_t i = 0; j->argv[i]; i++)
-        bad |= arg(&a, "%s", j->argv[i]);
+        bad |= launch_argv_add(&a, "%s", j->argv[i]);
 
     launch_env env = {0};
     const char *sets[] = {"SLURM_HOSTFILE", hostfile, NULL, NULL};
     if (bad || launch_env_build(&env, hostfile[0] ? sets : NULL) < 0) {
-        argv_free(&a);
+        launch_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
@@ -124,7 +90,7 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     pid_t pid = launch_proc_spawn(&sp);
     int e = errno;
     launch_env_free(&env);
-    argv_free(&a);
+    launch_argv_free(a.v);
     return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 

@@ -77,15 +77,8 @@ char **run_cmdline_argv(const run_cmdline *c, long eval, const char *params, con
     }
     return argv;
 oom:
-    run_cmdline_free_argv(argv);
+    launch_argv_free(argv);
     return NULL;
-}
-
-void run_cmdline_free_argv(char **argv)
-{
-    for (size_t i = 0; argv && argv[i]; i++)
-        free(argv[i]);
-    free(argv);
 }
 
 void run_cmdline_free(run_cmdline *c)

@@ -23,6 +23,7 @@
 #include "collect.h"
 #include "journal.h"
 #include "launch/backend.h"
+#include "launch/proc.h"
 #include "progress.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
@@ -337,7 +338,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     e->err_name = expand_name(c->stderr_name, eval);
     char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
     if (!argv || !e->out_name || !e->err_name) {
-        run_cmdline_free_argv(argv);
+        launch_argv_free(argv);
         finish_eval(o, e, NULL, "out of memory", NULL);
         return;
     }
@@ -352,7 +353,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     e->job.time_limit = c->time_limit;
     e->job.owner = e;
     if (o->be->ops->start(o->be, &e->job, msg, sizeof msg) < 0) {
-        run_cmdline_free_argv(argv);
+        launch_argv_free(argv);
         e->job.argv = NULL;
         finish_eval(o, e, NULL, msg, NULL);
         return;
@@ -451,7 +452,7 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         o->runtime_sum += mono() - e->t0_mono, o->runtime_n++;
     if (e->place.slices)
         release_later(o, &e->place);
-    run_cmdline_free_argv(e->job.argv);
+    launch_argv_free(e->job.argv);
     e->job.argv = NULL;
     if (retry) {
         requeue(o, e);
@@ -746,7 +747,7 @@ static int dry_run(orch *o)
                           : c->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
                                                                               : "";
         printf("eval %ld  [%s]  in %s: %s%s\n", eval, where, dir, via, line);
-        run_cmdline_free_argv(argv);
+        launch_argv_free(argv);
     }
     for (size_t i = oldest; i < o->batch.n; i++)
         pool_placement_free(&held[i]);

@@ -80,15 +80,8 @@ char **study_split_words(const char *s)
     return w;
 bad:
     free(cur);
-    study_free_words(w);
+    launch_argv_free(w);
     return NULL;
-}
-
-void study_free_words(char **w)
-{
-    for (size_t i = 0; w && w[i]; i++)
-        free(w[i]);
-    free(w);
 }
 
 /* The driver finds batchtile even when it is not on PATH: our own directory
@@ -155,7 +148,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
         if (launch_resolve_command(w[0], abs, sizeof abs) < 0) {
             snprintf(msg, msgsz, "analysis_driver: %s: command not found (searched PATH and "
                                  "the current directory)", w[0]);
-            study_free_words(w);
+            launch_argv_free(w);
             return -1;
         }
         argv = calloc(n + 3, sizeof *argv);
@@ -164,7 +157,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
             argv[i] = strdup(w[i]);
         argv[n] = strdup(s->params_file);
         argv[n + 1] = strdup(s->results_file);
-        study_free_words(w);
+        launch_argv_free(w);
     }
     launch_spawn sp = {s->system ? sh_argv : argv, NULL, dir, NULL, NULL, NULL, 1};
     pid_t pid = launch_proc_spawn(&sp);
@@ -177,7 +170,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
             ;
         status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
-    study_free_words(argv);
+    launch_argv_free(argv);
     dak_buf_free(&cmd);
     return status;
 }
