@@ -1,11 +1,17 @@
 #!/bin/sh
 # Install the Debian packages batchtile needs to build and test, only those
 # that are missing. Runs apt-get only as root; otherwise lists what is missing.
-# Usage: scripts/install-deps.sh [build|check]
+# Usage: scripts/install-deps.sh [build|unit|check|bench]
+#   build  what `make` and `make demo` need
+#   unit   and cmocka, for the unit tests (`make unit`)
+#   check  and everything the whole suite uses (`make check`)
 set -eu
 what=${1:-build}
 
-pkgs="cmake make gcc pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
+pkgs="cmake make gcc libc6-dev pkg-config libjansson-dev libhwloc-dev mpich libmpich-dev"
+if [ "$what" = unit ]; then
+    pkgs="$pkgs libcmocka-dev"
+fi
 if [ "$what" = check ]; then
     pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm munge chromium"
 fi
