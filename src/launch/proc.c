@@ -164,12 +164,19 @@ static int executable(const char *path)
 
 int launch_resolve_command(const char *cmd, char *out, size_t outsz)
 {
+    return launch_resolve_command_in(cmd, NULL, out, outsz);
+}
+
+int launch_resolve_command_in(const char *cmd, const char *base, char *out, size_t outsz)
+{
     char cwd[PATH_MAX];
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = '\0';
     if (strchr(cmd, '/')) {
-        int n = cmd[0] == '/' ? snprintf(out, outsz, "%s", cmd)
-                              : snprintf(out, outsz, "%s/%s", cwd, cmd);
+        int n = cmd[0] == '/'               ? snprintf(out, outsz, "%s", cmd)
+                : !base                     ? snprintf(out, outsz, "%s/%s", cwd, cmd)
+                : base[0] == '/'            ? snprintf(out, outsz, "%s/%s", base, cmd)
+                                            : snprintf(out, outsz, "%s/%s/%s", cwd, base, cmd);
         return (n > 0 && (size_t)n < outsz && executable(out)) ? 0 : -1;
     }
     const char *path = getenv("PATH");

@@ -55,6 +55,10 @@ void launch_argv_free(char **v);
 /* Resolve a command as execvp would (PATH), falling back to the current
  * directory, and make it absolute. 0, or -1 if not found / not executable. */
 int launch_resolve_command(const char *cmd, char *out, size_t outsz);
+/* The same, but a relative path with a slash (../driver.sh) is taken from
+ * directory base (relative to the current one), where the program will run,
+ * as Dakota runs a driver inside its work directory. */
+int launch_resolve_command_in(const char *cmd, const char *base, char *out, size_t outsz);
 
 /* Run argv and capture up to outsz-1 bytes of its stdout+stderr (for probing
  * tool versions). Returns its exit status, or -1. */

@@ -27,6 +27,7 @@
 #include "progress.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/tmpl.h"
 
@@ -485,6 +486,25 @@ static const char *signame(int sig)
     return s ? s : "?";
 }
 
+/* A failure's evidence, after its reason: the file to read and the last
+ * line the evaluation wrote to its stderr. */
+static void add_evidence(const ev_state *e, char *why, size_t whysz)
+{
+    char path[PATH_MAX], line[256];
+    if (!e->err_name || !e->cwd)
+        return;
+    if (e->err_name[0] == '/')
+        snprintf(path, sizeof path, "%s", e->err_name);
+    else if (ut_path_join(path, sizeof path, e->cwd, e->err_name) < 0)
+        return;
+    size_t w = strlen(why);
+    int r = ut_file_last_line(path, line, sizeof line, 200);
+    if (r > 0)
+        snprintf(why + w, whysz - w, "; %.1000s ends: %s", path, line);
+    else if (r == 0)
+        snprintf(why + w, whysz - w, "; %.1000s is empty", path);
+}
+
 /* The backend says a job ended. */
 static void on_done(void *arg, launch_job *job, const launch_status *st)
 {
@@ -493,7 +513,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
     running_remove(o, e);
     if (st->timed_out)
         e->timed_out = 1;
-    char why[1024], lim[32];
+    char why[2048], lim[32];
     char *text = NULL;
     const char *reason = why;
     if (e->timed_out) {
@@ -527,6 +547,8 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (owned)
             dak_params_free(p);
     }
+    if (!text && !e->interrupted)
+        add_evidence(e, why, sizeof why);
     finish_eval(o, e, text, text ? NULL : reason, st);
 }
 
@@ -636,6 +658,7 @@ static int event_loop(orch *o)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGWINCH);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (sfd < 0 || ep < 0) {
@@ -679,6 +702,8 @@ static int event_loop(orch *o)
                 while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
                     if ((int)si.ssi_signo == SIGCHLD)
                         chld = 1;
+                    else if ((int)si.ssi_signo == SIGWINCH)
+                        draw_progress(o, 1);
                     else
                         on_stop_signal(o, (int)si.ssi_signo);
                 }
@@ -785,6 +810,29 @@ static void orch_free(orch *o)
     run_batch_free(&o->batch);
 }
 
+/* After "an evaluation needs ...": how to get what it needs. */
+static void feasible_hint(const orch *o)
+{
+    const pool_request *q = &o->cfg->req;
+    long cores = (long)q->ntasks * q->cores_per_task;
+    char gpus[64] = "";
+    if (q->gpus_per_task > 0)
+        snprintf(gpus, sizeof gpus, " --gpus-per-task=%d", q->gpus_per_task);
+    if (strcmp(o->res.backend, "slurm") == 0)
+        ut_err("Slurm gives an allocation only the CPUs it was asked for (one per task by "
+               "default): ask for whole nodes (salloc/sbatch --exclusive -N ...) or for the "
+               "evaluation's shape (salloc/sbatch --ntasks=%d --cpus-per-task=%d%s)",
+               q->ntasks, q->cores_per_task, gpus);
+    else if (strcmp(o->res.backend, "flux") == 0)
+        ut_err("ask Flux for more when you allocate (flux alloc -N NODES --exclusive, or "
+               "flux alloc -n %d -c %d%s)", q->ntasks, q->cores_per_task,
+               q->gpus_per_task > 0 ? " -g ..." : "");
+    else
+        ut_err("this machine offers %d cores to batchtile (its affinity mask and cgroup); "
+               "--cores %ld lets the evaluation share them, or ask for fewer with -n/-c",
+               alloc_total_cores(&o->res), cores);
+}
+
 static void summary(orch *o, int wrote)
 {
     char el[64];
@@ -831,6 +879,7 @@ int run_execute(const run_config *c)
     }
     if (!pool_feasible(o->pool, &c->req, msg, sizeof msg)) {
         ut_err("an evaluation %s: nothing was run", msg);
+        feasible_hint(o);
         status = 1;
         goto out;
     }
@@ -883,6 +932,7 @@ int run_execute(const run_config *c)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGWINCH);
     sigprocmask(SIG_BLOCK, &mask, &old);
     signal(SIGPIPE, SIG_IGN);
 

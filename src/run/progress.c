@@ -1,6 +1,7 @@
 #include "progress.h"
 
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,10 +51,25 @@ void run_progress_update(run_progress *p, size_t ok, size_t running, size_t fail
     } else if (done == total) {
         snprintf(eta, sizeof eta, "0:00");
     }
-    fprintf(stderr, "\rbatchtile: %zu/%zu done, %zu running, %zu failed, %s elapsed, ETA %s\033[K",
-            done, total, running, failed, el, eta);
+    char line[256];
+    int n = snprintf(line, sizeof line,
+                     "batchtile: %zu/%zu done, %zu running, %zu failed, %s elapsed, ETA %s", done,
+                     total, running, failed, el, eta);
+    /* never wider than the terminal: a wrapped line is not redrawn in place */
+    int cols = run_progress_columns();
+    if (n > 0 && cols > 1 && n >= cols)
+        line[cols - 1] = '\0';
+    fprintf(stderr, "\r%s\033[K", line);
     fflush(stderr);
     p->drawn = 1;
+}
+
+int run_progress_columns(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 0;
 }
 
 void run_progress_clear(run_progress *p)

@@ -19,6 +19,9 @@ void run_progress_init(run_progress *p, int mode);
  * left times that, over the evaluations running at once. */
 void run_progress_update(run_progress *p, size_t ok, size_t running, size_t failed, size_t total,
                          double mean_runtime, double elapsed, int force);
+/* The terminal's width (TIOCGWINSZ on stderr), 0 when unknown; read at
+ * every redraw, and the loop redraws at once on SIGWINCH. */
+int run_progress_columns(void);
 /* Erase the line (before another message, and at the end). */
 void run_progress_clear(run_progress *p);
 /* Monotonic time of the next redraw, 0 when off. */

@@ -145,9 +145,16 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
         while (w[n])
             n++;
         char abs[PATH_MAX];
-        if (launch_resolve_command(w[0], abs, sizeof abs) < 0) {
-            snprintf(msg, msgsz, "analysis_driver: %s: command not found (searched PATH and "
-                                 "the current directory)", w[0]);
+        /* the driver runs in the work directory, as Dakota runs it: a path
+         * such as ../driver.sh is relative to that directory */
+        if (launch_resolve_command_in(w[0], dir, abs, sizeof abs) < 0) {
+            if (strchr(w[0], '/'))
+                snprintf(msg, msgsz, "analysis_driver: %s: not found or not executable, "
+                                     "relative to the work directory %s where it runs",
+                         w[0], dir);
+            else
+                snprintf(msg, msgsz, "analysis_driver: %s: command not found (searched PATH "
+                                     "and the current directory)", w[0]);
             launch_argv_free(w);
             return -1;
         }

@@ -275,3 +275,49 @@ int ut_path_join(char *out, size_t outsz, const char *dir, const char *name)
                                         : snprintf(out, outsz, "%s/%s", dir, name);
     return (n < 0 || (size_t)n >= outsz) ? -1 : 0;
 }
+
+int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars)
+{
+    out[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    char buf[4096];
+    ssize_t n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        off_t from = st.st_size > (off_t)sizeof buf ? st.st_size - (off_t)sizeof buf : 0;
+        n = pread(fd, buf, sizeof buf, from);
+    }
+    close(fd);
+    if (n <= 0)
+        return 0;
+    /* the last line with something printable on it */
+    ssize_t end = n;
+    for (;;) {
+        while (end > 0 && (buf[end - 1] == '\n' || buf[end - 1] == '\r' || buf[end - 1] == ' ' ||
+                           buf[end - 1] == '\t'))
+            end--;
+        if (end == 0)
+            return 0;
+        ssize_t start = end;
+        while (start > 0 && buf[start - 1] != '\n')
+            start--;
+        size_t w = 0, len = (size_t)(end - start);
+        int cut = len > maxchars;
+        if (cut)
+            len = maxchars;
+        for (size_t i = 0; i < len && w + 4 < outsz; i++) {
+            unsigned char ch = (unsigned char)buf[start + (ssize_t)i];
+            out[w++] = ch >= 0x20 && ch != 0x7f ? (char)ch : ch == '\t' ? ' ' : '?';
+        }
+        if (cut && w + 4 < outsz) {
+            memcpy(out + w, "...", 3);
+            w += 3;
+        }
+        out[w] = '\0';
+        if (w > 0)
+            return 1;
+        end = start;
+    }
+}

@@ -27,6 +27,10 @@ int ut_copy_tree(const char *src, const char *dst);
 int ut_remove_tree(const char *path);
 /* mkdir -p; 0, or -1 with errno. */
 int ut_mkdirs(const char *path, mode_t mode);
+/* The last non-empty line of a text file (read from its last 4 KiB, never
+ * mapped), control characters shown as '?', cut to maxchars (with "...").
+ * 1 found, 0 none (empty, or not a regular file), -1 cannot open. */
+int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */
 int ut_path_join(char *out, size_t outsz, const char *dir, const char *name);
 

@@ -131,6 +131,21 @@ PY
 # not on a terminal: the summary only
 "$BATCHTILE" run --no-resume --cores 2 -- "$PROBE" batch.in results.out 2>err
 [ "$(wc -l <err)" = 1 ] && ! grep -q $'\r' err || fail "off a terminal: only the summary: $(cat -v err)"
+# in a 50-column terminal every redraw fits the width (a wrapped line piles
+# up instead of being redrawn); a resize to 30 columns (SIGWINCH) is followed
+script -qfec "stty cols 50; (sleep 1.2; stty cols 30 </dev/tty; kill -WINCH \$\$) & exec $BATCHTILE run --no-resume --cores 2 -- $PROBE batch.in results.out" /dev/null >narrow 2>&1 ||
+    fail "run under a 50-column pseudo-terminal"
+python3 - <<'PY' || fail "progress line in 50 columns: $(head -c 600 narrow | cat -v)"
+import re
+t = open('narrow', 'rb').read().decode()
+t = t[:t.index('8 evaluations: 8 ok')]
+draws = [re.sub(r'\x1b\[K', '', d).rstrip('\n') for d in t.split('\r')]
+draws = [d for d in draws if d.startswith('batchtile')]
+assert len(draws) >= 4, draws
+assert all(len(d) <= 49 for d in draws), [len(d) for d in draws]
+assert any(len(d) == 49 for d in draws), [len(d) for d in draws]   # cut, not dropped
+assert any(len(d) <= 29 for d in draws), [len(d) for d in draws]   # the resize was seen
+PY
 cd ..
 ok "progress line"
 finish

@@ -53,7 +53,7 @@ batch 3 --modes ok,flaky:1,flaky:5 >batch.in
 expect 0 "$BATCHTILE" run --retries 2 -- "$PROBE" batch.in results.out
 [ "$(cat workdir.2/probe.attempts)" = 2 ] || fail "flaky:1 should run twice"
 [ "$(cat workdir.3/probe.attempts)" = 3 ] || fail "flaky:5 with --retries 2 should run 3 times"
-grep_err "evaluation 3 (workdir.3): FAIL: exit status 1 (3 attempts)"
+grep_err "evaluation 3 (workdir.3): FAIL: exit status 1; workdir.3/stderr.txt ends: probe: flaky failure (3 attempts)"
 grep_err "3 evaluations: 2 ok, 1 failed"
 python3 -c '
 import json
@@ -75,4 +75,22 @@ expect 1 "$BATCHTILE" run -- ./nosuchsim b.in r.out && grep_err "./nosuchsim: co
 [ -e r.out ] && fail "nothing may be written when the command does not exist"
 cd ..
 ok "command errors"
+
+# the evidence: each FAIL line names the stderr file and quotes its last
+# non-empty line; a relative path in the arguments is relative to the work
+# directory (the command runs there), and the message shows it
+mkdir ev && cd ev || exit 1
+printf '#!/bin/sh\necho "reading mesh" >&2\necho "sim: cannot open mesh.dat: No such file" >&2\necho >&2\nexit 2\n' >sim
+printf '#!/bin/sh\n[ -f "$1" ] || { echo "no such script: $1" >&2; exit 2; }\n' >interp
+chmod +x sim interp
+batch 2 >b.in
+expect 0 "$BATCHTILE" run -- ./sim b.in r.out
+grep_err "evaluation 1 (workdir.1): FAIL: exit status 2; workdir.1/stderr.txt ends: sim: cannot open mesh.dat: No such file"
+expect 0 "$BATCHTILE" run --no-resume -- ./interp ./script.py b.in r.out
+grep_err "evaluation 2 (workdir.2): FAIL: exit status 2; workdir.2/stderr.txt ends: no such script: ./script.py"
+printf '#!/bin/sh\nexit 3\n' >quiet && chmod +x quiet
+expect 0 "$BATCHTILE" run --no-resume -- ./quiet b.in r.out
+grep_err "evaluation 1 (workdir.1): FAIL: exit status 3; workdir.1/stderr.txt is empty"
+cd ..
+ok "failure evidence"
 finish

@@ -88,6 +88,20 @@ grep -q "Statistics based on $((80 - nfail)) samples ($nfail failed evaluations 
 cd ..
 ok "$nfail failed evaluations counted"
 
+# a driver beside the input, named as Dakota users write it with a work
+# directory: '../driver.sh' is run inside workdir.<batch>, as Dakota runs it
+mkdir reldrv && cd reldrv || exit 1
+printf '#!/bin/sh\nexec batchtile run -- text_book_par "$@"\n' >driver.sh
+chmod +x driver.sh
+sed -e "s|'batchtile run -- text_book_par'|'../driver.sh'|" -e 's/samples 80/samples 10/' "$REF" >study.in
+expect 0 batchtile study study.in || fail "analysis_driver '../driver.sh': $(cat "$T/err")"
+[ "$(awk 'NR > 1' dakota_tabular.dat | wc -l)" = 10 ] && ! grep -q nan dakota_tabular.dat ||
+    fail "../driver.sh: 10 good rows"
+sed -e "s|'batchtile run -- text_book_par'|'../nodriver.sh'|" "$REF" >missing.in
+expect 3 batchtile study missing.in && grep_err "analysis_driver: ../nodriver.sh: not found or not executable, relative to the work directory workdir.1 where it runs"
+cd ..
+ok "analysis_driver '../driver.sh' runs in the work directory"
+
 # malformed inputs: a clear error naming keyword and line, and nothing run
 mkdir bad && cd bad || exit 1
 bad() {
