@@ -107,6 +107,52 @@ static int slurm_signal(launch_backend *b, launch_job *j, int sig)
     return kill(j->pid, sig);
 }
 
+/* Is word a line of srun --mpi=list (a plugin name, indented)? */
+static int mpi_listed(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)) != NULL; p += n) {
+        int starts = p == list || p[-1] == '\t' || p[-1] == ' ' || p[-1] == '\n';
+        int ends = p[n] == '\0' || p[n] == '\n' || p[n] == '\r' || p[n] == ' ';
+        if (starts && ends)
+            return 1;
+    }
+    return 0;
+}
+
+/* --mpi auto for a multi-task evaluation: one N-rank MPI program, never N
+ * copies. Where the cluster's MpiDefault is a PMI plugin, srun uses it;
+ * where it is none, the first of pmi2 (MPICH's), pmix that srun lists.
+ * -1 with msg when there is none. */
+static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, size_t msgsz)
+{
+    static char out[65536];
+    char *show[] = {"scontrol", "show", "config", NULL};
+    char deflt[64] = "";
+    if (launch_capture(show, out, sizeof out) == 0) {
+        const char *m = strstr(out, "MpiDefault");
+        if (m && (m = strchr(m, '=')) != NULL)
+            sscanf(m + 1, " %63s", deflt);
+    }
+    if (deflt[0] && strcmp(deflt, "none") != 0)
+        return 0; /* srun's default starts MPI programs */
+    char *list[] = {(char *)srun, "--mpi=list", NULL};
+    out[0] = '\0';
+    launch_capture(list, out, sizeof out);
+    static const char *const prefer[] = {"pmi2", "pmix", NULL};
+    for (int i = 0; prefer[i]; i++)
+        if (mpi_listed(out, prefer[i])) {
+            snprintf(mpi, mpisz, "%s", prefer[i]);
+            return 0;
+        }
+    snprintf(msg, msgsz, "a multi-task evaluation (-n) under Slurm needs a PMI plugin, and this "
+                         "cluster has none (MpiDefault=%s, srun --mpi=list offers neither pmi2 "
+                         "nor pmix): srun would start separate one-rank copies. Name a plugin "
+                         "with --mpi, or use --mpi none to run copies on purpose",
+             deflt[0] ? deflt : "unknown");
+    return -1;
+}
+
 static const launch_ops slurm_ops = {
     "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
 };
@@ -134,9 +180,15 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
         free(S);
         return NULL;
     }
-    if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "srun") != 0 &&
-        strcmp(opt->mpi, "none") != 0)
+    if (strcmp(opt->mpi, "auto") == 0 && opt->ntasks > 1) {
+        if (slurm_mpi_auto(S->srun, S->mpi, sizeof S->mpi, msg, msgsz) < 0) {
+            free(S);
+            return NULL;
+        }
+    } else if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "srun") != 0) {
+        /* none included: plain copies, whatever the cluster's default */
         snprintf(S->mpi, sizeof S->mpi, "%s", opt->mpi);
+    }
     /* --exact appeared in Slurm 20.11; before it, --exclusive meant the same for steps */
     char out[256] = "", *argv[] = {S->srun, "--version", NULL};
     launch_capture(argv, out, sizeof out);

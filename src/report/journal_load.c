@@ -107,6 +107,7 @@ static void on_record(void *arg, const void *record)
         e->code = (int)num(ex);
         e->signo = (int)num(sg);
         e->reason = dupstr(json_object_get(o, "reason"));
+        e->evidence = dupstr(json_object_get(o, "evidence"));
         e->workdir = dupstr(json_object_get(o, "workdir"));
         json_t *pl = json_object_get(o, "placement"), *s;
         size_t i;
@@ -150,6 +151,7 @@ void report_run_free(report_run *r)
     for (size_t i = 0; i < r->n; i++) {
         report_eval *e = &r->evals[i];
         free(e->reason);
+        free(e->evidence);
         free(e->workdir);
         for (int k = 0; k < e->nslices; k++) {
             free(e->slices[k].cores);

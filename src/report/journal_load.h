@@ -16,6 +16,7 @@ typedef struct report_eval {
     double start, end;   /* seconds since the epoch */
     int exited, code, signo;
     char *reason, *workdir;
+    char *evidence; /* the stderr file and its last line, when it failed */
     int nslices;
     report_slice *slices;
 } report_eval;

@@ -204,10 +204,14 @@ int report_print_json(const report_run *r, const char *journal, FILE *out)
                                                jnum(s.node_util[i])));
     for (size_t i = 0; i < r->n; i++) {
         const report_eval *e = &r->evals[i];
-        if (e->final && !e->ok)
-            json_array_append_new(failed, json_pack("{s:I,s:s,s:s}", "eval", (json_int_t)e->eval,
-                                                    "workdir", e->workdir ? e->workdir : "",
-                                                    "reason", e->reason ? e->reason : "failed"));
+        if (!e->final || e->ok)
+            continue;
+        json_t *f = json_pack("{s:I,s:s,s:s}", "eval", (json_int_t)e->eval, "workdir",
+                              e->workdir ? e->workdir : "", "reason",
+                              e->reason ? e->reason : "failed");
+        if (e->evidence)
+            json_object_set_new(f, "evidence", json_string(e->evidence));
+        json_array_append_new(failed, f);
     }
     json_object_set_new(o, "journal", json_string(journal));
     json_object_set_new(o, "backend", json_string(r->backend));

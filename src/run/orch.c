@@ -40,6 +40,7 @@ typedef struct ev_state {
     int from_journal;
     char *text;         /* rendered results; NULL when failed or not done */
     char *reason;       /* why it failed (final attempt) */
+    char *evidence;     /* where to look: "workdir.3/stderr.txt ends: ..." */
     /* while running */
     launch_job job;
     pool_placement place;
@@ -153,6 +154,8 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
         json_object_set_new(rec, "signal", json_integer(st->signo));
     if (!ok && e->reason)
         json_object_set_new(rec, "reason", json_string(e->reason));
+    if (!ok && e->evidence)
+        json_object_set_new(rec, "evidence", json_string(e->evidence));
     journal_write(o, rec);
 }
 
@@ -473,9 +476,11 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         char tries[48] = "";
         if (e->attempt > 1)
             snprintf(tries, sizeof tries, " (%d attempts)", e->attempt);
-        ut_err("evaluation %ld (%s): FAIL: %s%s", e->item->eval, e->cwd ? e->cwd : "?", e->reason,
-               tries);
+        ut_err("evaluation %ld (%s): FAIL: %s%s%s%s", e->item->eval, e->cwd ? e->cwd : "?",
+               e->reason, e->evidence ? "; " : "", e->evidence ? e->evidence : "", tries);
     }
+    free(e->evidence);
+    e->evidence = NULL;
     free(e->cwd);
     e->cwd = NULL;
 }
@@ -488,21 +493,21 @@ static const char *signame(int sig)
 
 /* A failure's evidence, after its reason: the file to read and the last
  * line the evaluation wrote to its stderr. */
-static void add_evidence(const ev_state *e, char *why, size_t whysz)
+static int add_evidence(const ev_state *e, char *out, size_t outsz)
 {
     char path[PATH_MAX], line[256];
     if (!e->err_name || !e->cwd)
-        return;
+        return 0;
     if (e->err_name[0] == '/')
         snprintf(path, sizeof path, "%s", e->err_name);
     else if (ut_path_join(path, sizeof path, e->cwd, e->err_name) < 0)
-        return;
-    size_t w = strlen(why);
+        return 0;
     int r = ut_file_last_line(path, line, sizeof line, 200);
     if (r > 0)
-        snprintf(why + w, whysz - w, "; %.1000s ends: %s", path, line);
+        snprintf(out, outsz, "%.1000s ends: %s", path, line);
     else if (r == 0)
-        snprintf(why + w, whysz - w, "; %.1000s is empty", path);
+        snprintf(out, outsz, "%.1000s is empty", path);
+    return r >= 0;
 }
 
 /* The backend says a job ended. */
@@ -547,8 +552,13 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (owned)
             dak_params_free(p);
     }
-    if (!text && !e->interrupted)
-        add_evidence(e, why, sizeof why);
+    free(e->evidence);
+    e->evidence = NULL;
+    if (!text && !e->interrupted) {
+        char evid[1400];
+        if (add_evidence(e, evid, sizeof evid) > 0)
+            e->evidence = strdup(evid);
+    }
     finish_eval(o, e, text, text ? NULL : reason, st);
 }
 
@@ -788,6 +798,7 @@ static void orch_free(orch *o)
         for (size_t i = 0; i < o->batch.n; i++) {
             free(o->ev[i].text);
             free(o->ev[i].reason);
+            free(o->ev[i].evidence);
             free(o->ev[i].cwd);
             free(o->ev[i].out_name);
             free(o->ev[i].err_name);

@@ -40,8 +40,8 @@ out=$(probe_check overlap workdir.10[1-4]) && echo "$out" | grep -q "gpus 5,7 co
 ok "GPUs: $out"
 cd ..
 
-# text_book_par: 3, 300 and 5,000 evaluations, values against the formulas
-for n in 3 300 5000; do
+# text_book_par: 3, 300 and 2,000 evaluations, values against the formulas
+for n in 3 300 2000; do
     mkdir tb$n && cd tb$n || exit 1
     make_batch $n standard 7 >batch.in
     sed -i 's/ASV_1:f/ASV_1:obj_fn/' batch.in

@@ -64,6 +64,16 @@ recs = [json.loads(l) for l in open("batchtile.journal") if "\"eval\"" in l]
 ev = [r for r in recs if r["type"] == "eval"]
 assert all(len(r["placement"]) == 2 for r in ev), [r["placement"] for r in ev]' || fail "2 nodes per evaluation"
     ok "-N2 -n4 text_book_par over srun --mpi=pmi2"
+    # the cluster's MpiDefault is none: --mpi auto still starts one 2-rank
+    # program (srun --mpi=pmi2), and --mpi none two copies on purpose
+    grep -q "^MpiDefault=none" "$SLURM_CONF" || fail "the test cluster must have MpiDefault=none"
+    make_batch 2 standard 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >b2.in
+    expect 0 alloc batchtile run --journal j2 -n 2 -- text_book_par b2.in r2.out
+    $CHECK b2.in r2.out || fail "-n 2 values"
+    [ "$(grep -c 'rank [01] of 2' workdir.1/stdout.txt)" = 2 ] || fail "-n 2, --mpi auto: $(cat workdir.1/stdout.txt)"
+    expect 0 alloc batchtile run --journal j3 --no-resume --mpi none -n 2 -- text_book_par b2.in r3.out
+    [ "$(grep -c 'rank 0 of 1' workdir.1/stdout.txt)" = 2 ] || fail "--mpi none: two copies: $(cat workdir.1/stdout.txt)"
+    ok "-n 2 under MpiDefault=none: one 2-rank program (auto), two copies (--mpi none)"
 else
     echo "skipped: MPI evaluation (no MPI build or no pmi2 plugin)"
 fi

@@ -4,13 +4,16 @@
 # Slurm's multiple-slurmd mode (node1..nodeN on localhost, distinct ports,
 # each with this machine's cores).
 #
-#   tests/slurm/cluster.sh start DIR [NODES]   start it, wait until the nodes are idle
+#   tests/slurm/cluster.sh start DIR [NODES [CPUS]]   start it, wait until the nodes are idle
+#       CPUS: the CPUs each node declares (default: this machine's); more than
+#       the machine has makes nodes that look like a cluster's (their tasks
+#       share the real CPUs), so that examples written for real nodes run as shown
 #   tests/slurm/cluster.sh stop DIR            stop everything it started
 #   export SLURM_CONF=DIR/slurm.conf           then salloc, srun, sinfo use it
 #
 # Exit status 77 when Slurm or munge is not installed (tests skip).
 set -u
-cmd=${1:-}; dir=${2:-}; nodes=${3:-3}
+cmd=${1:-}; dir=${2:-}; nodes=${3:-3}; cpus=${4:-$(nproc)}
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR [NODES]" >&2; exit 2; }
 
 stop() {
@@ -47,7 +50,6 @@ done
 
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
 dir=$(cd "$dir" && pwd)
-cpus=$(nproc)
 # ports from the directory's name, so that two clusters (two test runs) do not
 # collide; below the kernel's ephemeral range (32768 and up), where a client
 # socket could hold one
@@ -77,7 +79,8 @@ user=$(id -un)
     echo "SlurmctldLogFile=$dir/slurmctld.log"
     echo "SlurmdLogFile=$dir/slurmd.%n.log"
     echo "ProctrackType=proctrack/linuxproc"
-    echo "TaskPlugin=task/affinity"
+    # binding to CPUs that exist only in the configuration would fail
+    if [ "$cpus" -gt "$(nproc)" ]; then echo "TaskPlugin=task/none"; else echo "TaskPlugin=task/affinity"; fi
     echo "SelectType=select/cons_tres"
     echo "SelectTypeParameters=CR_Core"
     echo "SchedulerType=sched/backfill"
@@ -92,6 +95,7 @@ user=$(id -un)
     echo "KillWait=5"
     echo "MinJobAge=10"
     echo "SwitchType=switch/none"
+    [ "$cpus" -gt "$(nproc)" ] && echo "SlurmdParameters=config_overrides"
     for i in $(seq "$nodes"); do
         echo "NodeName=node$i NodeHostname=$(hostname) NodeAddr=127.0.0.1 Port=$((base + i)) CPUs=$cpus State=UNKNOWN"
     done
