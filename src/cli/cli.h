@@ -12,6 +12,7 @@ enum {
     BT_EXIT_USAGE = 1,  /* bad command line */
     BT_EXIT_INPUT = 2,  /* malformed input file */
     BT_EXIT_SYSTEM = 3, /* cannot read, write or start something */
+    BT_EXIT_LOCKED = 4, /* another batchtile runs on the same journal */
 };
 
 /* Each subcommand: main-like, returns an exit status. */
@@ -54,6 +55,9 @@ typedef struct cli_layout {
 int cli_layout_check(const char *cmd, const cli_layout *l);
 /* Parse a whole number >= min for option opt. 0, or -1 (printed). */
 int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out);
+
+/* Parse a size in bytes (K, M, G suffixes: powers of 1024). 0, or -1 (printed). */
+int cli_size(const char *cmd, const char *opt, const char *arg, size_t *out);
 
 /* Parse the options of a command that takes only the layout options and
  * --help. Returns -1 to go on (optind at the first argument), or the exit

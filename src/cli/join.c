@@ -67,7 +67,7 @@ int cmd_join(int argc, char **argv)
             snprintf(path, sizeof path, "(name too long)");
             snprintf(why, sizeof why, "results file name too long");
         } else {
-            res = run_results_read(path, b.items[i].params, why, sizeof why);
+            res = run_results_read(path, b.items[i].params, 0, why, sizeof why);
         }
         if (res && !(texts[i] = run_results_render(fmt, b.items[i].params, res))) {
             ut_err("out of memory");

@@ -97,6 +97,27 @@ int cli_int(const char *cmd, const char *opt, const char *arg, int min, int *out
     return 0;
 }
 
+int cli_size(const char *cmd, const char *opt, const char *arg, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    unsigned long long mul = 1;
+    switch (*end) {
+    case 'k': case 'K': mul = 1ULL << 10; end++; break;
+    case 'm': case 'M': mul = 1ULL << 20; end++; break;
+    case 'g': case 'G': mul = 1ULL << 30; end++; break;
+    default: break;
+    }
+    if (end == arg || *end || errno || arg[0] == '-' || v == 0 || v > (1ULL << 40) / mul) {
+        cli_usage_error(cmd, "%s: expected a size such as 65536, 512K, 64M or 2G, found '%s'", opt,
+                        arg);
+        return -1;
+    }
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
 int cli_layout_args(const char *cmd, const char *usage, int argc, char **argv, cli_layout *l)
 {
     static const struct option opts[] = {

@@ -1,5 +1,6 @@
 /* batchtile run: the batch driver Dakota calls. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -45,15 +46,25 @@ static const char usage[] =
     "      --link-files         symbolic links (the default), or\n"
     "      --copy-files         copies\n"
     "      --results-format F   auto, standard or json (auto: json for a JSON batch)\n"
-    "      --journal FILE       the journal (default batchtile.journal)\n"
+    "      --journal FILE       the journal (default batchtile.journal); one batchtile\n"
+    "                           at a time may use it\n"
+    "      --max-results-size S a results file larger than S fails (default 64M)\n"
+    "      --follow-workdir-links  a work directory that is a symbolic link is used\n"
+    "                           (default: an error before anything runs)\n"
     "      --joblog FILE        append a line per finished evaluation in GNU parallel's\n"
     "                           --joblog format (Seq is the evaluation number)\n"
     "\n"
     "Failures and restarts:\n"
     "      --retries N          run a failed evaluation up to N more times (default 0)\n"
     "      --resume             take from the journal what finished with the same\n"
-    "                           parameters and still has its results (the default)\n"
+    "                           recipe (parameters as written, command, program,\n"
+    "                           template directory, -n/-c/-g) and still has its\n"
+    "                           results (the default)\n"
+    "      --resume=params      the same parameters suffice (program changes ignored)\n"
     "      --no-resume          run everything again\n"
+    "      --halt WHEN,fail=N   after N failures (or P%% of the batch: fail=P%%) start\n"
+    "                           nothing new (WHEN soon) or also stop what runs (now);\n"
+    "                           the results file is still written whole\n"
     "\n"
     "Output:\n"
     "      --progress           a live progress line (default when stderr is a terminal)\n"
@@ -64,7 +75,8 @@ static const char usage[] =
     "A failed evaluation is written as FAIL in the batch results file and named,\n"
     "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
     "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
-    "3 system error, 128+N when stopped by signal N (results still written).\n";
+    "3 system error, 4 another batchtile runs on the same journal, 128+N when\n"
+    "stopped by signal N (results still written).\n";
 
 enum {
     O_EXCLUSIVE = CLI_OPT_FIRST_FREE,
@@ -87,7 +99,38 @@ enum {
     O_JOURNAL,
     O_GRACE,
     O_JOBLOG,
+    O_MAX_RESULTS,
+    O_FOLLOW_LINKS,
+    O_HALT,
 };
+
+/* --halt never | soon,fail=N | now,fail=N | soon,fail=P% (GNU parallel's). */
+static int parse_halt(const char *v, run_halt *h)
+{
+    memset(h, 0, sizeof *h);
+    if (strcmp(v, "never") == 0)
+        return 0;
+    const char *rest;
+    if (strncmp(v, "soon,fail=", 10) == 0)
+        h->when = 1, rest = v + 10;
+    else if (strncmp(v, "now,fail=", 9) == 0)
+        h->when = 2, rest = v + 9;
+    else
+        return -1;
+    char *end;
+    double x = strtod(rest, &end);
+    if (end == rest || !(x > 0))
+        return -1;
+    if (*end == '%' && end[1] == '\0' && x <= 100) {
+        h->percent = x;
+        return 0;
+    }
+    if (*end == '\0' && x == (double)(long)x && x <= 1e9) {
+        h->fails = (long)x;
+        return 0;
+    }
+    return -1;
+}
 
 static int one_of(const char *opt, const char *v, const char *const *ok)
 {
@@ -116,7 +159,7 @@ int cmd_run(int argc, char **argv)
         {"link-files", no_argument, NULL, O_LINK},
         {"copy-files", no_argument, NULL, O_COPY},
         {"retries", required_argument, NULL, O_RETRIES},
-        {"resume", no_argument, NULL, O_RESUME},
+        {"resume", optional_argument, NULL, O_RESUME},
         {"no-resume", no_argument, NULL, O_NO_RESUME},
         {"cores", required_argument, NULL, O_CORES},
         {"gpus", required_argument, NULL, O_GPUS},
@@ -127,6 +170,9 @@ int cmd_run(int argc, char **argv)
         {"journal", required_argument, NULL, O_JOURNAL},
         {"grace", required_argument, NULL, O_GRACE},
         {"joblog", required_argument, NULL, O_JOBLOG},
+        {"max-results-size", required_argument, NULL, O_MAX_RESULTS},
+        {"follow-workdir-links", no_argument, NULL, O_FOLLOW_LINKS},
+        {"halt", required_argument, NULL, O_HALT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -139,7 +185,7 @@ int cmd_run(int argc, char **argv)
     c.stdout_name = "stdout.txt";
     c.stderr_name = "stderr.txt";
     c.grace = 5;
-    c.resume = 1;
+    c.resume = RUN_RESUME_RECIPE;
     c.progress = -1;
     c.journal_path = "batchtile.journal";
     c.backend = "auto";
@@ -209,10 +255,27 @@ int cmd_run(int argc, char **argv)
             r = cli_int("run", "--retries", optarg, 0, &c.retries);
             break;
         case O_RESUME:
-            c.resume = 1;
+            if (!optarg || strcmp(optarg, "recipe") == 0)
+                c.resume = RUN_RESUME_RECIPE;
+            else if (strcmp(optarg, "params") == 0)
+                c.resume = RUN_RESUME_PARAMS;
+            else
+                return cli_usage_error("run", "--resume: expected --resume or --resume=params, "
+                                              "found '--resume=%s'", optarg);
             break;
         case O_NO_RESUME:
-            c.resume = 0;
+            c.resume = RUN_RESUME_NONE;
+            break;
+        case O_MAX_RESULTS:
+            r = cli_size("run", "--max-results-size", optarg, &c.max_results_size);
+            break;
+        case O_FOLLOW_LINKS:
+            c.follow_workdir_links = 1;
+            break;
+        case O_HALT:
+            if (parse_halt(optarg, &c.halt) < 0)
+                return cli_usage_error("run", "--halt: expected never, soon,fail=N, now,fail=N "
+                                              "or soon,fail=P%%, found '%s'", optarg);
             break;
         case O_CORES:
             r = cli_int("run", "--cores", optarg, 1, &c.cores);

@@ -7,14 +7,40 @@
 
 #include "util/file.h"
 
-dak_results *run_results_read(const char *path, const dak_params *p, char *why, size_t whysz)
+/* The offset of the first byte no text file has (NUL and other control
+ * characters but tab, newline, CR, FF, VT), or -1. */
+static long binary_offset(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
+            c == 0x7f)
+            return (long)i;
+    }
+    return -1;
+}
+
+dak_results *run_results_read(const char *path, const dak_params *p, size_t max, char *why,
+                              size_t whysz)
 {
     ut_map m;
-    if (ut_file_map(path, &m) < 0) {
+    if (ut_file_read_bounded(path, max ? max : RUN_RESULTS_MAX_DEFAULT, &m) < 0) {
         if (errno == ENOENT)
             snprintf(why, whysz, "missing results file");
+        else if (errno == EFBIG)
+            snprintf(why, whysz, "results file larger than %zu bytes (--max-results-size)",
+                     max ? max : (size_t)RUN_RESULTS_MAX_DEFAULT);
+        else if (errno == EINVAL)
+            snprintf(why, whysz, "results file is not a regular file");
         else
             snprintf(why, whysz, "cannot read results file: %s", strerror(errno));
+        return NULL;
+    }
+    long bad = binary_offset(m.data, m.len);
+    if (bad >= 0) {
+        snprintf(why, whysz, "invalid results: byte 0x%02x at offset %ld is not text",
+                 (unsigned char)m.data[bad], bad);
+        ut_file_unmap(&m);
         return NULL;
     }
     size_t i = 0;

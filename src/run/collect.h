@@ -6,10 +6,15 @@
 
 #include "dakota/dakota.h"
 
-/* Read path and check it against p. Returns the results, or NULL with why
- * set ("missing results file", "empty results file", "results say FAIL",
- * "line 3: expected ..."). The format is told from the content. */
-dak_results *run_results_read(const char *path, const dak_params *p, char *why, size_t whysz);
+/* The default bound on a results file's size (--max-results-size). */
+#define RUN_RESULTS_MAX_DEFAULT (64UL << 20)
+
+/* Read path (at most max bytes, 0 for the default; never mapped) and check
+ * it against p. Returns the results, or NULL with why set ("missing results
+ * file", "empty results file", "results say FAIL", "line 3: expected ...",
+ * "byte 0x00 at offset 4 is not text"). The format is told from the content. */
+dak_results *run_results_read(const char *path, const dak_params *p, size_t max, char *why,
+                              size_t whysz);
 /* An evaluation's section of the batch results in fmt (malloc'd), from r
  * and p; NULL when out of memory. */
 char *run_results_render(dak_format fmt, const dak_params *p, const dak_results *r);

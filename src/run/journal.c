@@ -1,10 +1,14 @@
+#define _GNU_SOURCE
 #include "journal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -14,7 +18,107 @@
 struct run_journal {
     int fd;
     int dirty;
+    off_t size; /* what the file holds: every record whole */
 };
+
+/* ---- framing: each line is a JSON object ending in ,"len":N,"crc":"X"}
+ * where N is the byte count of the text before ,"len" and X its CRC-32 -- */
+
+static uint32_t crc32_of(const char *s, size_t n)
+{
+    static uint32_t table[256];
+    static int ready;
+    if (!ready) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++)
+                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+        ready = 1;
+    }
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++)
+        c = table[(c ^ (unsigned char)s[i]) & 0xff] ^ (c >> 8);
+    return c ^ 0xffffffffu;
+}
+
+/* 1 when line (without its newline) is a whole record: framed and intact,
+ * or unframed (journals of earlier versions); 0 when torn or garbled. */
+static int frame_ok(const char *line, size_t n)
+{
+    static const char key[] = ",\"len\":";
+    const char *last = NULL;
+    for (const char *p = line; (p = memmem(p, n - (size_t)(p - line), key, sizeof key - 1));
+         p++)
+        last = p;
+    if (!last)
+        return memmem(line, n, "\"crc\":", 6) == NULL;
+    unsigned long len;
+    unsigned int crc;
+    char tail[64];
+    size_t rest = n - (size_t)(last - line);
+    if (rest >= sizeof tail)
+        return 0;
+    memcpy(tail, last, rest);
+    tail[rest] = '\0';
+    int used = 0;
+    if (sscanf(tail, ",\"len\":%lu,\"crc\":\"%8x\"}%n", &len, &crc, &used) != 2 ||
+        (size_t)used != rest)
+        return 0;
+    return len == (size_t)(last - line) && crc == crc32_of(line, len);
+}
+
+/* ---- writing ------------------------------------------------------------ */
+
+/* The pid of the last run record in path, or 0. */
+static void last_run_pid(void *arg, const void *record)
+{
+    json_t *r = (json_t *)record;
+    const char *type = json_string_value(json_object_get(r, "type"));
+    json_t *pid = json_object_get(r, "pid");
+    if (type && strcmp(type, "run") == 0 && json_is_integer(pid))
+        *(long *)arg = (long)json_integer_value(pid);
+}
+
+/* Cut a torn or garbled tail back to the end of the last whole record. */
+static int cut_torn_tail(int fd, off_t *size)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -1;
+    off_t end = st.st_size;
+    while (end > 0) {
+        /* the last line: from after the previous newline to end */
+        size_t chunk = end > (off_t)(1 << 20) ? (size_t)1 << 20 : (size_t)end;
+        char *buf = malloc(chunk);
+        if (!buf)
+            return -1;
+        ssize_t n = pread(fd, buf, chunk, end - (off_t)chunk);
+        if (n != (ssize_t)chunk) {
+            free(buf);
+            return -1;
+        }
+        size_t stop = chunk;
+        int whole = buf[chunk - 1] == '\n';
+        if (whole)
+            stop--;
+        size_t start = stop;
+        while (start > 0 && buf[start - 1] != '\n')
+            start--;
+        int good = whole && (start > 0 || (off_t)chunk == end) && frame_ok(buf + start, stop - start);
+        free(buf);
+        if (good)
+            break;
+        if (start == 0 && (off_t)chunk != end)
+            break; /* a line longer than the chunk: leave it to the reader */
+        end -= (off_t)(chunk - start);
+    }
+    if (end != st.st_size && ftruncate(fd, end) < 0)
+        return -1;
+    *size = end;
+    return 0;
+}
 
 run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
 {
@@ -23,18 +127,36 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
         snprintf(msg, msgsz, "out of memory");
         return NULL;
     }
-    j->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (j->fd < 0) {
         snprintf(msg, msgsz, "%s: cannot open the journal: %s", path, strerror(errno));
         free(j);
         return NULL;
     }
-    /* a torn last line from a killed run must not glue onto our first record */
-    off_t end = lseek(j->fd, 0, SEEK_END);
-    if (end > 0) {
-        char last;
-        if (pread(j->fd, &last, 1, end - 1) == 1 && last != '\n')
-            (void)!write(j->fd, "\n", 1);
+    /* one run per journal: the lock goes with the open file, held until exit */
+    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+        int e = errno;
+        long pid = 0;
+        if (e == EWOULDBLOCK)
+            run_journal_read(path, last_run_pid, &pid);
+        if (e == EWOULDBLOCK && pid > 0)
+            snprintf(msg, msgsz, "another batchtile (pid %ld) is running in this directory: "
+                                 "%s is in use; nothing was done", pid, path);
+        else if (e == EWOULDBLOCK)
+            snprintf(msg, msgsz, "another batchtile is running in this directory: %s is in "
+                                 "use; nothing was done", path);
+        else
+            snprintf(msg, msgsz, "%s: cannot lock the journal: %s", path, strerror(e));
+        close(j->fd);
+        free(j);
+        errno = e;
+        return NULL;
+    }
+    if (cut_torn_tail(j->fd, &j->size) < 0) {
+        snprintf(msg, msgsz, "%s: cannot read back the journal: %s", path, strerror(errno));
+        close(j->fd);
+        free(j);
+        return NULL;
     }
     return j;
 }
@@ -42,17 +164,43 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
 int run_journal_append(run_journal *j, const char *json)
 {
     size_t n = strlen(json);
-    char small[1024], *line = n + 2 <= sizeof small ? small : malloc(n + 2);
+    if (n < 3 || json[n - 1] != '}') {
+        errno = EINVAL;
+        return -1;
+    }
+    size_t body = n - 1; /* without the closing brace */
+    char frame[64];
+    int fl = snprintf(frame, sizeof frame, ",\"len\":%zu,\"crc\":\"%08x\"}\n", body,
+                      crc32_of(json, body));
+    size_t total = body + (size_t)fl;
+    char small[2048], *line = total <= sizeof small ? small : malloc(total);
     if (!line)
         return -1;
-    memcpy(line, json, n);
-    line[n] = '\n';
-    /* one write: with O_APPEND a record lands whole or (if we die) torn last */
-    ssize_t w = write(j->fd, line, n + 1);
+    memcpy(line, json, body);
+    memcpy(line + body, frame, (size_t)fl);
+    /* one write: with O_APPEND and the lock a record lands whole, or is cut
+     * back so that the next one does not glue onto a torn one */
+    size_t done = 0;
+    int e = 0;
+    while (done < total) {
+        ssize_t w = write(j->fd, line + done, total - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = w < 0 ? errno : EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
     if (line != small)
         free(line);
-    if (w != (ssize_t)(n + 1))
+    if (done < total) {
+        if (done > 0)
+            (void)!ftruncate(j->fd, j->size);
+        errno = e;
         return -1;
+    }
+    j->size += (off_t)total;
     j->dirty = 1;
     return 0;
 }
@@ -92,7 +240,8 @@ long run_journal_read(const char *path, void (*fn)(void *arg, const void *record
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
             break; /* a last line without its newline is torn: not durable */
-        json_t *rec = json_loadb(p, (size_t)(nl - p), 0, NULL);
+        size_t n = (size_t)(nl - p);
+        json_t *rec = frame_ok(p, n) ? json_loadb(p, n, 0, NULL) : NULL;
         if (json_is_object(rec)) {
             fn(arg, rec);
             count++;

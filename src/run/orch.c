@@ -260,7 +260,7 @@ static void resume(orch *o)
         dak_params *p = run_item_params(&o->batch, e->item, &owned);
         if (!p)
             continue;
-        dak_results *r = run_results_read(path, p, why, sizeof why);
+        dak_results *r = run_results_read(path, p, o->cfg->max_results_size, why, sizeof why);
         if (r) {
             e->text = run_results_render(o->rfmt, p, r);
             if (e->text) {
@@ -541,7 +541,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         } else if (!(p = run_item_params(&o->batch, e->item, &owned))) {
             snprintf(why, sizeof why, "out of memory");
         } else {
-            dak_results *r = run_results_read(rpath, p, why, sizeof why);
+            dak_results *r = run_results_read(rpath, p, o->cfg->max_results_size, why, sizeof why);
             if (r) {
                 text = run_results_render(o->rfmt, p, r);
                 if (!text)
@@ -812,6 +812,7 @@ static void orch_free(orch *o)
     free(o->cooling);
     if (o->be)
         o->be->ops->destroy(o->be);
+    run_journal_close(o->journal);
     sched_queue_free(&o->queue);
     pool_destroy(o->pool);
     alloc_resources_free(&o->res);
@@ -911,6 +912,13 @@ int run_execute(const run_config *c)
         status = dry_run(o);
         goto out;
     }
+    /* one run per journal (and so per directory), before anything is touched */
+    o->journal = run_journal_open(c->journal_path, msg, sizeof msg);
+    if (!o->journal) {
+        ut_err("%s", msg);
+        status = errno == EWOULDBLOCK ? 4 : 3;
+        goto out;
+    }
     launch_options lo = {c->mpi, c->req.ntasks};
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
@@ -951,13 +959,6 @@ int run_execute(const run_config *c)
     o->t_start_wall = wall();
     if (c->resume)
         resume(o);
-    o->journal = run_journal_open(c->journal_path, msg, sizeof msg);
-    if (!o->journal) {
-        ut_err("%s", msg);
-        status = 3;
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        goto out;
-    }
     journal_run_start(o);
     if (c->joblog_path && !(o->joblog = report_joblog_open(c->joblog_path, msg, sizeof msg))) {
         ut_err("%s", msg);
@@ -1011,6 +1012,7 @@ int run_execute(const run_config *c)
                                "interrupted", o->stopping != 0));
     if (run_journal_close(o->journal) < 0)
         o->sys_error = 1;
+    o->journal = NULL;
     report_joblog_close(o->joblog);
     summary(o, wrote);
     sigprocmask(SIG_SETMASK, &old, NULL);

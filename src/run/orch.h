@@ -6,6 +6,18 @@
 #include "sched/pool.h"
 #include "workdir.h"
 
+/* --resume: none (--no-resume), the whole recipe (the default), or the
+ * parameters alone (--resume=params, the behaviour of version 0.1). */
+enum { RUN_RESUME_NONE = 0, RUN_RESUME_RECIPE = 1, RUN_RESUME_PARAMS = 2 };
+
+/* --halt soon|now,fail=N|P%: after that many failures start nothing new
+ * (soon) or also stop what runs (now). */
+typedef struct run_halt {
+    int when;       /* 0 never, 1 soon, 2 now */
+    long fails;     /* a count, or */
+    double percent; /* a percentage of the batch (> 0) */
+} run_halt;
+
 typedef struct run_config {
     char **cmd; /* COMMAND ARG... */
     int ncmd;
@@ -19,7 +31,7 @@ typedef struct run_config {
     double time_limit;  /* seconds per evaluation, 0 for none */
     double grace;       /* seconds between TERM and KILL */
     int retries;
-    int resume;
+    int resume;         /* RUN_RESUME_* */
     int max_running;    /* 0: unlimited */
     int results_format; /* -1 auto, else a dak_format */
     int progress;       /* -1 auto (stderr is a terminal), 0, 1 */
@@ -30,6 +42,9 @@ typedef struct run_config {
     const char *mpi;     /* "auto", "none", "mpiexec", "srun", "flux" */
     int cores;           /* --cores, 0 = detected */
     int gpus;            /* --gpus, -1 = detected */
+    size_t max_results_size; /* --max-results-size, 0 = RUN_RESULTS_MAX_DEFAULT */
+    int follow_workdir_links; /* --follow-workdir-links */
+    run_halt halt;       /* --halt */
 } run_config;
 
 /* Run the batch; returns the exit status (DESIGN.md): 0 results written,

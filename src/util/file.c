@@ -321,3 +321,83 @@ int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars
         end = start;
     }
 }
+
+int ut_file_read_bounded(const char *path, size_t max, ut_map *m)
+{
+    m->data = NULL;
+    m->len = 0;
+    m->mapped = 0;
+    /* never mapped: a file another process truncates under us must not
+     * raise SIGBUS; never a FIFO or device that would block */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    if ((unsigned long long)st.st_size > max) {
+        close(fd);
+        errno = EFBIG;
+        return -1;
+    }
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap + 1);
+    if (!buf) {
+        close(fd);
+        errno = ENOMEM;
+        return -1;
+    }
+    for (;;) {
+        /* it may grow while we read: at most max bytes, one more to tell */
+        if (len == cap) {
+            if (cap > max) {
+                free(buf);
+                close(fd);
+                errno = EFBIG;
+                return -1;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                errno = ENOMEM;
+                return -1;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (len > max) {
+        free(buf);
+        errno = EFBIG;
+        return -1;
+    }
+    buf[len] = '\0';
+    m->data = buf;
+    m->len = len;
+    return 0;
+}

@@ -12,6 +12,10 @@ typedef struct ut_map {
 
 /* Map (regular file) or read (anything else) path; 0, or -1 with errno. */
 int ut_file_map(const char *path, ut_map *m);
+/* Read a regular file of at most max bytes into memory (never mapped, so a
+ * file truncated meanwhile cannot raise SIGBUS). 0, or -1 with errno:
+ * EFBIG when it is larger than max, EINVAL when it is not a regular file. */
+int ut_file_read_bounded(const char *path, size_t max, ut_map *m);
 /* Release a map. */
 void ut_file_unmap(ut_map *m);
 /* Write data to path as a whole or not at all: a temporary file in the same

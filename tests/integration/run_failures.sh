@@ -14,7 +14,7 @@ assert secs[0].split()[1] == 'f' and all(s == 'FAIL\n' for s in secs[1:]), secs
 PY
 grep_err "evaluation 2 (workdir.2): FAIL: exit status 3"
 grep_err "evaluation 3 (workdir.3): FAIL: killed by signal 11 (SIGSEGV)"
-grep_err "evaluation 4 (workdir.4): FAIL: invalid results, line 1: expected the value of response 1 'f', found 'this'"
+grep_err "evaluation 4 (workdir.4): FAIL: invalid results: byte 0x01 at offset 27 is not text"
 grep_err "evaluation 5 (workdir.5): FAIL: missing results file"
 grep_err "evaluation 6 (workdir.6): FAIL: empty results file"
 grep_err "evaluation 7 (workdir.7): FAIL: empty results file"
