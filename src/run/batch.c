@@ -1,5 +1,7 @@
 #include "batch.h"
 
+#include "util/hash.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +83,9 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         item->len = ev.len;
         item->line = ev.line;
         item->eval = ev.params->eval;
-        item->hash = dak_params_hash(ev.params);
+        /* the exact bytes Dakota wrote: 17 digits that parse to one double
+         * are still two different parameters */
+        item->hash = ut_hash(UT_HASH_INIT, ev.text, ev.len);
         if (keep_params) {
             item->params = ev.params;
         } else {

@@ -13,7 +13,7 @@ typedef struct run_item {
     size_t len;
     size_t line;        /* where it starts in the batch file */
     long eval;          /* evaluation number */
-    unsigned long long hash; /* dak_params_hash of its parameters */
+    unsigned long long hash; /* of its exact bytes (util/hash) */
     dak_params *params; /* parsed, when loaded with keep_params (else NULL) */
 } run_item;
 

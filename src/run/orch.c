@@ -25,6 +25,7 @@
 #include "launch/backend.h"
 #include "launch/proc.h"
 #include "progress.h"
+#include "recipe.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
 #include "util/file.h"
@@ -65,6 +66,7 @@ typedef struct orch {
     run_template tmpl;
     int have_tmpl;
     run_journal *journal;
+    run_recipe recipe;
     report_joblog *joblog;
     run_progress progress;
     dak_format rfmt;
@@ -143,8 +145,10 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
 {
     char hash[17];
     snprintf(hash, sizeof hash, "%016llx", e->item->hash);
-    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
-                            (json_int_t)e->item->eval, "hash", hash, "status",
+    char recipe[17];
+    run_recipe_hex(o->recipe.all, recipe);
+    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
+                            (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "status",
                             ok ? "ok" : "failed", "final", final, "attempt", e->attempt, "start",
                             e->t0_wall, "end", t_end, "workdir", e->cwd ? e->cwd : "",
                             "placement", placement_json(o, &e->place));
@@ -169,13 +173,14 @@ static void journal_run_start(orch *o)
     for (int i = 0; i < o->cfg->ncmd; i++)
         json_array_append_new(cmd, json_string(o->cfg->cmd[i]));
     const pool_request *q = &o->cfg->req;
-    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i}",
+    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o}",
                                "type", "run", "start", o->t_start_wall, "backend",
                                o->res.backend, "batch", o->cfg->params_path, "evaluations",
                                (json_int_t)o->batch.n, "nodes", nodes, "command", cmd, "request",
                                "ntasks", q->ntasks, "cores_per_task", q->cores_per_task,
                                "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
-                               q->exclusive, "pid", (int)getpid()));
+                               q->exclusive, "pid", (int)getpid(), "recipe",
+                               run_recipe_json(&o->recipe)));
 }
 
 /* ---- resume ------------------------------------------------------------ */
@@ -183,7 +188,10 @@ static void journal_run_start(orch *o)
 typedef struct resume_ctx {
     orch *o;
     size_t *order; /* item indices sorted by evaluation number */
-    unsigned char *ok;
+    uint64_t *recipe;   /* per item: the recipe of its latest ok record, 0 if none */
+    int *run_of;        /* per item: which run record wrote that record */
+    run_recipe *runs;   /* the run records' recipes (all 0 when a run had none) */
+    size_t nruns;
 } resume_ctx;
 
 static long find_eval(const resume_ctx *rc, long eval)
@@ -206,8 +214,18 @@ static void resume_record(void *arg, const void *record)
 {
     resume_ctx *rc = arg;
     json_t *r = (json_t *)record;
-    if (!json_is_string(json_object_get(r, "type")) ||
-        strcmp(json_string_value(json_object_get(r, "type")), "eval") != 0)
+    const char *type = json_string_value(json_object_get(r, "type"));
+    if (type && strcmp(type, "run") == 0) {
+        run_recipe *nr = realloc(rc->runs, (rc->nruns + 1) * sizeof *nr);
+        if (!nr)
+            return;
+        rc->runs = nr;
+        if (run_recipe_from_json(&rc->runs[rc->nruns], json_object_get(r, "recipe")) < 0)
+            memset(&rc->runs[rc->nruns], 0, sizeof rc->runs[rc->nruns]);
+        rc->nruns++;
+        return;
+    }
+    if (!type || strcmp(type, "eval") != 0)
         return;
     json_t *ev = json_object_get(r, "eval"), *hash = json_object_get(r, "hash"),
            *status = json_object_get(r, "status");
@@ -219,8 +237,14 @@ static void resume_record(void *arg, const void *record)
     char want[17];
     snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
     /* the latest record of the evaluation decides; changed parameters never match */
-    rc->ok[idx] = strcmp(json_string_value(hash), want) == 0 &&
-                  strcmp(json_string_value(status), "ok") == 0;
+    rc->recipe[idx] = 0;
+    if (strcmp(json_string_value(hash), want) != 0 ||
+        strcmp(json_string_value(status), "ok") != 0)
+        return;
+    const char *rs = json_string_value(json_object_get(r, "recipe"));
+    uint64_t rh = rs ? strtoull(rs, NULL, 16) : 0;
+    rc->recipe[idx] = rh ? rh : 1; /* 1: ok, but from a journal without recipes */
+    rc->run_of[idx] = (int)rc->nruns - 1;
 }
 
 static const run_batch *sort_batch;
@@ -236,22 +260,68 @@ static int results_path(const orch *o, long eval, char *out, size_t outsz)
     return run_workdir_file(&o->cfg->layout, eval, o->cfg->layout.results_file, out, outsz);
 }
 
-/* Take from the journal what finished with the same parameters and still
- * has valid results in its work directory. */
-static void resume(orch *o)
+/* The work directory's parameters file is the current one, whatever it
+ * was left as: rewritten when its bytes differ. */
+static void params_current(orch *o, const run_item *it)
 {
-    resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, 1)};
-    if (!rc.order || !rc.ok)
+    char path[PATH_MAX];
+    if (run_workdir_file(&o->cfg->layout, it->eval, o->cfg->layout.params_file, path,
+                         sizeof path) < 0)
+        return;
+    ut_map m;
+    int same = ut_file_read_bounded(path, it->len, &m) == 0 && m.len == it->len &&
+               memcmp(m.data, it->text, it->len) == 0;
+    if (m.data)
+        ut_file_unmap(&m);
+    if (!same) {
+        char msg[PATH_MAX + 256];
+        run_workdir_write_params(&o->cfg->layout, it->eval, it->text, it->len, NULL, msg,
+                                 sizeof msg);
+    }
+}
+
+/* Take from the journal what finished with the same parameters (and, by
+ * default, the same recipe) and still has valid results in its work
+ * directory; say once why the others run again. Computes o->recipe, with
+ * the last run's program hashes as a cache. */
+static int resume(orch *o, char *msg, size_t msgsz)
+{
+    const run_config *c = o->cfg;
+    resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, sizeof(uint64_t)),
+                     calloc(o->batch.n, sizeof(int)), NULL, 0};
+    int status = 0;
+    if (!rc.order || !rc.recipe || !rc.run_of) {
+        snprintf(msg, msgsz, "out of memory");
+        status = -1;
         goto out;
+    }
     for (size_t i = 0; i < o->batch.n; i++)
         rc.order[i] = i;
     sort_batch = &o->batch;
     qsort(rc.order, o->batch.n, sizeof *rc.order, by_item_eval);
-    if (run_journal_read(o->cfg->journal_path, resume_record, &rc) <= 0)
+    if (c->resume != RUN_RESUME_NONE)
+        run_journal_read(c->journal_path, resume_record, &rc);
+    run_recipe_input in = {o->cmd.words, o->cmd.nwords, &c->layout, o->batch.items[0].eval,
+                           o->have_tmpl ? o->tmpl.dir : NULL, c->copy_files, &c->req, c->mpi};
+    if (run_recipe_compute(&o->recipe, &in, rc.nruns ? rc.runs[rc.nruns - 1].files : NULL, msg,
+                           msgsz) < 0) {
+        status = -1;
         goto out;
+    }
+    if (c->resume == RUN_RESUME_NONE)
+        goto out;
+    size_t changed = 0;
+    unsigned parts = 0;
     for (size_t i = 0; i < o->batch.n; i++) {
-        if (!rc.ok[i])
+        if (!rc.recipe[i])
             continue;
+        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != o->recipe.all) {
+            changed++;
+            const run_recipe *was = rc.run_of[i] >= 0 && (size_t)rc.run_of[i] < rc.nruns
+                                        ? &rc.runs[rc.run_of[i]] : NULL;
+            parts |= was && was->all ? run_recipe_diff(was, &o->recipe) : 0;
+            continue;
+        }
         ev_state *e = &o->ev[i];
         char path[PATH_MAX], why[512];
         if (results_path(o, e->item->eval, path, sizeof path) < 0)
@@ -260,7 +330,7 @@ static void resume(orch *o)
         dak_params *p = run_item_params(&o->batch, e->item, &owned);
         if (!p)
             continue;
-        dak_results *r = run_results_read(path, p, o->cfg->max_results_size, why, sizeof why);
+        dak_results *r = run_results_read(path, p, c->max_results_size, why, sizeof why);
         if (r) {
             e->text = run_results_render(o->rfmt, p, r);
             if (e->text) {
@@ -268,15 +338,33 @@ static void resume(orch *o)
                 e->from_journal = 1;
                 o->ndone++;
                 o->nresumed++;
+                params_current(o, e->item);
             }
             dak_results_free(r);
         }
         if (owned)
             dak_params_free(p);
     }
+    if (changed) {
+        char what[256] = "";
+        size_t w = 0;
+        for (int k = 0; k < RUN_RECIPE_NPARTS; k++)
+            if (parts & (1u << k))
+                w += (size_t)snprintf(what + w, sizeof what - w, "%s%s", w ? ", " : "",
+                                      run_recipe_part_names[k]);
+        ut_err("%s changed since the journal: %zu evaluation%s run again "
+               "(--resume=params reuses them)",
+               w ? what : "the recipe (journal of an earlier version)", changed,
+               changed == 1 ? "" : "s");
+    }
 out:
+    for (size_t i = 0; i < rc.nruns; i++)
+        run_recipe_free(&rc.runs[i]);
+    free(rc.runs);
     free(rc.order);
-    free(rc.ok);
+    free(rc.recipe);
+    free(rc.run_of);
+    return status;
 }
 
 /* ---- starting and ending evaluations --------------------------------- */
@@ -817,6 +905,7 @@ static void orch_free(orch *o)
     pool_destroy(o->pool);
     alloc_resources_free(&o->res);
     run_cmdline_free(&o->cmd);
+    run_recipe_free(&o->recipe);
     if (o->have_tmpl)
         run_template_free(&o->tmpl);
     run_batch_free(&o->batch);
@@ -957,8 +1046,12 @@ int run_execute(const run_config *c)
 
     o->t_start_mono = mono();
     o->t_start_wall = wall();
-    if (c->resume)
-        resume(o);
+    if (resume(o, msg, sizeof msg) < 0) {
+        ut_err("%s", msg);
+        status = 3;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
     journal_run_start(o);
     if (c->joblog_path && !(o->joblog = report_joblog_open(c->joblog_path, msg, sizeof msg))) {
         ut_err("%s", msg);
