@@ -1,5 +1,7 @@
 #include "proc.h"
 
+#include "util/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -33,10 +35,22 @@ pid_t launch_proc_spawn(const launch_spawn *s)
         devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0)
         posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-    if (s->out_path)
-        posix_spawn_file_actions_addopen(&fa, 1, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (s->err_path)
-        posix_spawn_file_actions_addopen(&fa, 2, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    /* stdout and stderr are opened here, relative to the work directory and
+     * never through a link (a link there is replaced, its target untouched) */
+    int dfd = AT_FDCWD, ofd = -1, efd = -1;
+    if ((s->out_path || s->err_path) && s->cwd &&
+        (dfd = open(s->cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        goto fail;
+    if (s->out_path) {
+        if ((ofd = ut_open_nofollow(dfd, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+            goto fail;
+        posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+    }
+    if (s->err_path) {
+        if ((efd = ut_open_nofollow(dfd, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
+            goto fail;
+        posix_spawn_file_actions_adddup2(&fa, efd, 2);
+    }
     /* the child starts with no signal blocked (the driver blocks its own
      * for its signalfd) and SIGPIPE, which the driver ignores, at default;
      * handlers are reset by exec itself */
@@ -62,6 +76,16 @@ pid_t launch_proc_spawn(const launch_spawn *s)
     rc = posix_spawn(&pid, s->argv[0], &fa, &at, s->argv, s->envp ? s->envp : environ);
     if (restore)
         sched_setaffinity(0, sizeof saved, &saved);
+    if (0) {
+fail:
+        rc = errno;
+    }
+    if (ofd >= 0)
+        close(ofd);
+    if (efd >= 0)
+        close(efd);
+    if (dfd >= 0)
+        close(dfd);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     if (rc != 0) {

@@ -3,6 +3,7 @@
  * so that steps never wait for each other's resources. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "backend.h"
 #include "proc.h"
+#include "util/file.h"
 
 typedef struct slurm_be {
     launch_proc_backend pb; /* first: the shared process plumbing */
@@ -56,7 +58,10 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     } else {
         /* uneven counts per node: name each task's node (SLURM_HOSTFILE) */
         snprintf(hostfile, sizeof hostfile, "%s/.batchtile.hosts", j->cwd);
-        FILE *f = fopen(hostfile, "w");
+        int hfd = ut_open_nofollow(AT_FDCWD, hostfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        FILE *f = hfd >= 0 ? fdopen(hfd, "w") : NULL;
+        if (!f && hfd >= 0)
+            close(hfd);
         if (!f) {
             launch_argv_free(a.v);
             snprintf(msg, msgsz, "%s: %s", hostfile, strerror(errno));

@@ -275,7 +275,8 @@ static void params_current(orch *o, const run_item *it)
         ut_file_unmap(&m);
     if (!same) {
         char msg[PATH_MAX + 256];
-        run_workdir_write_params(&o->cfg->layout, it->eval, it->text, it->len, NULL, msg,
+        run_workdir_write_params(&o->cfg->layout, it->eval, it->text, it->len, NULL,
+                                 o->cfg->follow_workdir_links, msg,
                                  sizeof msg);
     }
 }
@@ -413,7 +414,8 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     }
     if (e->attempt == 1) {
         if (run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
-                                     o->have_tmpl ? &o->tmpl : NULL, msg, sizeof msg) < 0) {
+                                     o->have_tmpl ? &o->tmpl : NULL, c->follow_workdir_links, msg,
+                                     sizeof msg) < 0) {
             finish_eval(o, e, NULL, msg, NULL);
             return;
         }
@@ -996,7 +998,21 @@ int run_execute(const run_config *c)
             goto out;
         }
         o->have_tmpl = 1;
+        const char *written[] = {c->layout.params_file, c->layout.results_file, c->stdout_name,
+                                 c->stderr_name, NULL};
+        if (run_template_check(&o->tmpl, written, msg, sizeof msg) < 0) {
+            ut_err("%s", msg);
+            status = 1;
+            goto out;
+        }
     }
+    /* a work directory that is a link would lead batchtile's writes elsewhere */
+    for (size_t i = 0; !c->follow_workdir_links && i < o->batch.n; i++)
+        if (run_workdir_check_link(&c->layout, o->batch.items[i].eval, msg, sizeof msg) < 0) {
+            ut_err("%s: nothing was run", msg);
+            status = 1;
+            goto out;
+        }
     if (c->dry_run) {
         status = dry_run(o);
         goto out;

@@ -1,6 +1,8 @@
 #include "workdir.h"
 
+#include <ctype.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -88,25 +90,95 @@ static int populate(const run_template *t, const char *dir, char *msg, size_t ms
 }
 
 int run_workdir_write_params(const run_layout *l, long eval, const char *text, size_t len,
-                             const run_template *tmpl, char *msg, size_t msgsz)
+                             const run_template *tmpl, int follow_links, char *msg, size_t msgsz)
 {
-    char dir[PATH_MAX], file[PATH_MAX];
+    char dir[PATH_MAX], name[PATH_MAX];
     if (run_workdir_path(l, eval, dir, sizeof dir) < 0 ||
-        run_workdir_file(l, eval, l->params_file, file, sizeof file) < 0) {
+        ut_tmpl_expand(l->params_file, eval, name, sizeof name) < 0) {
         snprintf(msg, msgsz, "evaluation %ld: work directory name too long", eval);
         return -1;
     }
     int created = mkdir(dir, 0755) == 0;
-    if (!created && ut_mkdirs(dir, 0755) < 0) {
+    if (!created && errno != EEXIST && ut_mkdirs(dir, 0755) < 0) {
         snprintf(msg, msgsz, "%s: cannot create work directory: %s", dir, strerror(errno));
         return -1;
     }
-    if (created && tmpl && populate(tmpl, dir, msg, msgsz) < 0)
-        return -1;
-    /* no fsync: a lost parameters file is simply written again on resume */
-    if (ut_write_file(file, text, len) < 0) {
-        snprintf(msg, msgsz, "%s: cannot write: %s", file, strerror(errno));
+    /* everything written in it is written relative to it, opened without
+     * following a link: a work directory that is a link leads elsewhere */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (follow_links ? 0 : O_NOFOLLOW));
+    if (dfd < 0) {
+        struct stat st;
+        if ((errno == ELOOP || errno == ENOTDIR) && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+            snprintf(msg, msgsz, "%s: the work directory is a symbolic link; batchtile does not "
+                                 "write through links (--follow-workdir-links allows it)", dir);
+        else if (errno == ENOTDIR)
+            snprintf(msg, msgsz, "%s: cannot create work directory: it exists and is not a "
+                                 "directory", dir);
+        else
+            snprintf(msg, msgsz, "%s: cannot open work directory: %s", dir, strerror(errno));
         return -1;
     }
+    if (created && tmpl && populate(tmpl, dir, msg, msgsz) < 0) {
+        close(dfd);
+        return -1;
+    }
+    /* no fsync: a lost parameters file is simply written again on resume */
+    if (ut_write_file_at(dfd, name, text, len) < 0) {
+        snprintf(msg, msgsz, "%s/%s: cannot write: %s", dir, name, strerror(errno));
+        close(dfd);
+        return -1;
+    }
+    close(dfd);
+    return 0;
+}
+
+int run_workdir_check_link(const run_layout *l, long eval, char *msg, size_t msgsz)
+{
+    char dir[PATH_MAX];
+    struct stat st;
+    if (run_workdir_path(l, eval, dir, sizeof dir) < 0 || lstat(dir, &st) < 0 ||
+        !S_ISLNK(st.st_mode))
+        return 0;
+    snprintf(msg, msgsz, "%s: the work directory is a symbolic link; batchtile does not write "
+                         "through links (--follow-workdir-links allows it)", dir);
+    return -1;
+}
+
+/* Does name match template t ({eval} standing for any evaluation number)? */
+static int tmpl_matches(const char *t, const char *name)
+{
+    const char *key = strstr(t, "{eval}");
+    if (!key)
+        return strcmp(t, name) == 0;
+    size_t pre = (size_t)(key - t);
+    if (strncmp(t, name, pre) != 0)
+        return 0;
+    const char *p = name + pre;
+    if (!isdigit((unsigned char)*p))
+        return 0;
+    while (isdigit((unsigned char)*p))
+        p++;
+    return tmpl_matches(key + 6, p);
+}
+
+int run_template_check(const run_template *t, const char *const *names, char *msg, size_t msgsz)
+{
+    for (size_t i = 0; i < t->n; i++)
+        for (size_t k = 0; names[k]; k++) {
+            /* only the name's first component lives in the work directory's top */
+            char first[PATH_MAX];
+            snprintf(first, sizeof first, "%s", names[k]);
+            char *slash = strchr(first, '/');
+            if (slash)
+                *slash = '\0';
+            if (tmpl_matches(first, t->names[i])) {
+                snprintf(msg, msgsz, "--template-dir %s: its entry '%s' has the name of a file "
+                                     "batchtile writes in each work directory (%s): every "
+                                     "evaluation would write through it into the template; "
+                                     "rename it or choose another name", t->dir, t->names[i],
+                         names[k]);
+                return -1;
+            }
+        }
     return 0;
 }

@@ -33,8 +33,16 @@ void run_template_free(run_template *t);
 
 /* Create the work directory of evaluation eval (populated from tmpl, when
  * given, if the directory is new) and write its parameters file (text, its
- * verbatim bytes). 0, or -1 with msg set. */
+ * verbatim bytes), never through a link: a work directory that is a link
+ * is an error unless follow_links. 0, or -1 with msg set. */
 int run_workdir_write_params(const run_layout *l, long eval, const char *text, size_t len,
-                             const run_template *tmpl, char *msg, size_t msgsz);
+                             const run_template *tmpl, int follow_links, char *msg, size_t msgsz);
+/* -1 with msg set when evaluation eval's work directory exists as a
+ * symbolic link (checked before anything runs), else 0. */
+int run_workdir_check_link(const run_layout *l, long eval, char *msg, size_t msgsz);
+/* -1 with msg set when an entry of the template directory has a name that
+ * batchtile or the simulation writes in each work directory (names: a
+ * NULL-terminated list of name templates, {eval} allowed), else 0. */
+int run_template_check(const run_template *t, const char *const *names, char *msg, size_t msgsz);
 
 #endif

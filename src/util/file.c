@@ -105,9 +105,26 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+int ut_open_nofollow(int dirfd, const char *name, int flags, mode_t mode)
+{
+    int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0 && errno == ELOOP && (flags & O_CREAT)) {
+        /* a link where we write: replace the link, never its target */
+        if (unlinkat(dirfd, name, 0) < 0)
+            return -1;
+        fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+    }
+    return fd;
+}
+
 int ut_write_file(const char *path, const void *data, size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    return ut_write_file_at(AT_FDCWD, path, data, len);
+}
+
+int ut_write_file_at(int dirfd, const char *name, const void *data, size_t len)
+{
+    int fd = ut_open_nofollow(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return -1;
     if (write_all(fd, data, len) < 0) {

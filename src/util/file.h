@@ -21,8 +21,15 @@ void ut_file_unmap(ut_map *m);
 /* Write data to path as a whole or not at all: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. 0, or -1 with errno. */
 int ut_write_atomic(const char *path, const void *data, size_t len);
-/* Write data to path (created or truncated), no sync. 0, or -1 with errno. */
+/* Open name relative to dirfd (AT_FDCWD or an open directory) without ever
+ * following a link in its last component: with O_CREAT, a link found there
+ * is removed (never its target) and a new file created. fd, or -1. */
+int ut_open_nofollow(int dirfd, const char *name, int flags, mode_t mode);
+/* Write data to path (created or truncated, a link there replaced, never
+ * written through), no sync. 0, or -1 with errno. */
 int ut_write_file(const char *path, const void *data, size_t len);
+/* The same, name relative to the open directory dirfd. */
+int ut_write_file_at(int dirfd, const char *name, const void *data, size_t len);
 /* Copy a file, directory (recursively) or symbolic link; -1 with errno.
  * Fails with EEXIST when dst exists. */
 int ut_copy_tree(const char *src, const char *dst);
