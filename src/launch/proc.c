@@ -353,6 +353,7 @@ int launch_proc_started(launch_backend *b, launch_job *j, pid_t pid, int e, char
 {
     if (pid < 0) {
         snprintf(msg, msgsz, "cannot start %s in %s: %s", j->argv[0], j->cwd, strerror(e));
+        errno = e;
         return -1;
     }
     j->pid = pid;

@@ -1,9 +1,14 @@
+#define _GNU_SOURCE
 #include "collect.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/file.h"
 
@@ -99,4 +104,44 @@ oom:
     dak_buf_free(&out);
     errno = ENOMEM;
     return -1;
+}
+
+int run_results_prepare(const char *path, char *msg, size_t msgsz)
+{
+    char dir[PATH_MAX], base[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
+        snprintf(base, sizeof base, "%s", slash + 1);
+    } else {
+        snprintf(dir, sizeof dir, ".");
+        snprintf(base, sizeof base, "%s", path);
+    }
+    /* what an interrupted atomic write left: BASE.tmp.XXXXXX */
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(msg, msgsz, "%s: cannot write the batch results file there: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    size_t bl = strlen(base);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, base, bl) == 0 && strncmp(de->d_name + bl, ".tmp.", 5) == 0 &&
+            strlen(de->d_name + bl + 5) == 6)
+            unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
+    /* and that the file can be written there, before anything runs */
+    char probe[PATH_MAX + 16];
+    snprintf(probe, sizeof probe, "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(probe, O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(msg, msgsz, "%s: cannot write the batch results file there: %s", dir,
+                 strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
 }

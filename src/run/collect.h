@@ -22,4 +22,9 @@ char *run_results_render(dak_format fmt, const dak_params *p, const dak_results 
  * rendered; NULL = FAIL), in fmt. 0, or -1 with errno. */
 int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n);
 
+/* Before anything runs: remove what an interrupted write of the batch
+ * results file left (path.tmp.XXXXXX) and check that one can be written
+ * there. 0, or -1 with msg set. */
+int run_results_prepare(const char *path, char *msg, size_t msgsz);
+
 #endif

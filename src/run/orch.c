@@ -33,6 +33,8 @@
 #include "util/tmpl.h"
 
 enum { ST_PENDING, ST_RUNNING, ST_DONE };
+/* why a batch stopped early, besides a signal (their numbers are positive) */
+enum { STOP_FAULT = -1, STOP_HALT = -2 };
 
 typedef struct ev_state {
     run_item *item;
@@ -78,7 +80,8 @@ typedef struct orch {
     } *cooling;      /* finished placements not yet given back (release_delay) */
     size_t ncooling, capcooling;
     size_t ndone, nfailed, nresumed;
-    int stopping; /* the signal that stopped us */
+    int stopping; /* the signal that stopped us, or STOP_FAULT / STOP_HALT */
+    char stop_why[256]; /* "interrupted by SIGTERM", "stopped: ..." */
     int second_signal;
     double t_start_mono, t_start_wall;
     double runtime_sum; /* of the evaluations finished in this run, for the ETA */
@@ -128,14 +131,33 @@ static json_t *placement_json(const orch *o, const pool_placement *pl)
     return a;
 }
 
+static void begin_stop(orch *o, int cause, int kill, const char *why);
+
+/* A fault of the machine (a full disk, an I/O error): said once, and the
+ * batch stops as on SIGTERM; the results file is still written if at all
+ * possible, and the exit status is 3. */
+static void machine_fault(orch *o, const char *what)
+{
+    if (o->stopping == STOP_FAULT)
+        return;
+    o->sys_error = 1;
+    run_progress_clear(&o->progress);
+    ut_err("%s: stopping: nothing new is started, %zu running evaluation%s stopped", what,
+           o->nrunning, o->nrunning == 1 ? "" : "s");
+    char why[256];
+    snprintf(why, sizeof why, "stopped by a fault of the machine (%.200s)", what);
+    begin_stop(o, STOP_FAULT, 1, why);
+}
+
 static void journal_write(orch *o, json_t *rec)
 {
     char *s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
     json_decref(rec);
     if (!s || run_journal_append(o->journal, s) < 0) {
-        if (!o->sys_error)
-            ut_err("%s: cannot append to the journal: %s", o->cfg->journal_path, strerror(errno));
-        o->sys_error = 1;
+        char what[PATH_MAX + 128];
+        snprintf(what, sizeof what, "%s: cannot append to the journal: %s", o->cfg->journal_path,
+                 s ? strerror(errno) : "out of memory");
+        machine_fault(o, what);
     }
     free(s);
 }
@@ -390,6 +412,22 @@ static void running_remove(orch *o, ev_state *e)
         }
 }
 
+/* errno values that are the machine's fault, never the evaluation's */
+static int is_machine_fault(int err)
+{
+    return err == ENOSPC || err == EDQUOT || err == EIO || err == EROFS;
+}
+
+/* e could not start through no fault of its own: back to pending (the
+ * stop that follows reports it as not run), its placement given back. */
+static void not_started(orch *o, ev_state *e)
+{
+    e->attempt--;
+    e->state = ST_PENDING;
+    if (e->place.slices)
+        pool_release(o->pool, &e->place);
+}
+
 /* Start e on placement pl (taken from the pool). */
 static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 {
@@ -412,13 +450,18 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
         return;
     }
-    if (e->attempt == 1) {
-        if (run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
-                                     o->have_tmpl ? &o->tmpl : NULL, c->follow_workdir_links, msg,
-                                     sizeof msg) < 0) {
-            finish_eval(o, e, NULL, msg, NULL);
+    /* every attempt starts from its parameters as Dakota wrote them (a
+     * retry is re-staged: the failed attempt may have changed them) */
+    if (run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
+                                 o->have_tmpl ? &o->tmpl : NULL, c->follow_workdir_links, msg,
+                                 sizeof msg) < 0) {
+        if (is_machine_fault(errno)) {
+            not_started(o, e);
+            machine_fault(o, msg);
             return;
         }
+        finish_eval(o, e, NULL, msg, NULL);
+        return;
     }
     /* a results file from an earlier attempt or run must not pass for this one's */
     if (unlink(rpath) < 0 && errno != ENOENT) {
@@ -447,8 +490,14 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     e->job.time_limit = c->time_limit;
     e->job.owner = e;
     if (o->be->ops->start(o->be, &e->job, msg, sizeof msg) < 0) {
+        int err = errno;
         launch_argv_free(argv);
         e->job.argv = NULL;
+        if (is_machine_fault(err)) {
+            not_started(o, e);
+            machine_fault(o, msg);
+            return;
+        }
         finish_eval(o, e, NULL, msg, NULL);
         return;
     }
@@ -615,7 +664,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         fmt_seconds(o->cfg->time_limit, lim, sizeof lim);
         snprintf(why, sizeof why, "time limit %s exceeded (killed)", lim);
     } else if (e->interrupted && !(st->exited && st->code == 0)) {
-        snprintf(why, sizeof why, "interrupted by SIG%s", signame(o->stopping));
+        snprintf(why, sizeof why, "%s", o->stop_why);
     } else if (st->reason) {
         snprintf(why, sizeof why, "%s", st->reason);
     } else if (!st->exited) {
@@ -656,7 +705,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
 static void schedule(orch *o)
 {
     size_t cap = (size_t)o->cfg->max_running;
-    while (sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
+    while (!o->stopping && sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
         size_t id;
         pool_placement pl = {0, NULL};
         if (o->be->places_itself) {
@@ -684,17 +733,33 @@ static void signal_all(orch *o, int sig, int stage, double now)
     }
 }
 
+/* Stop the batch: start nothing new and, when kill, stop what runs (TERM,
+ * then KILL after the grace period). cause: a signal number, STOP_FAULT or
+ * STOP_HALT; why: how the evaluations that did not finish are described. */
+static void begin_stop(orch *o, int cause, int kill, const char *why)
+{
+    if (o->stopping)
+        return;
+    o->stopping = cause;
+    snprintf(o->stop_why, sizeof o->stop_why, "%s", why);
+    run_progress_clear(&o->progress);
+    if (!kill)
+        return;
+    for (size_t i = 0; i < o->nrunning; i++)
+        o->running[i]->interrupted = 1;
+    signal_all(o, SIGTERM, 1, mono());
+}
+
 static void on_stop_signal(orch *o, int sig)
 {
     double now = mono();
     if (!o->stopping) {
-        o->stopping = sig;
+        char why[64];
+        snprintf(why, sizeof why, "interrupted by SIG%s", signame(sig));
         run_progress_clear(&o->progress);
         ut_err("SIG%s: starting nothing new, stopping %zu running evaluation%s", signame(sig),
                o->nrunning, o->nrunning == 1 ? "" : "s");
-        for (size_t i = 0; i < o->nrunning; i++)
-            o->running[i]->interrupted = 1;
-        signal_all(o, SIGTERM, 1, now);
+        begin_stop(o, sig, 1, why);
     } else if (!o->second_signal) {
         o->second_signal = 1;
         ut_err("SIG%s again: killing what still runs", signame(sig));
@@ -1024,6 +1089,11 @@ int run_execute(const run_config *c)
         status = errno == EWOULDBLOCK ? 4 : 3;
         goto out;
     }
+    if (run_results_prepare(c->results_path, msg, sizeof msg) < 0) {
+        ut_err("%s: nothing was run", msg);
+        status = 3;
+        goto out;
+    }
     launch_options lo = {c->mpi, c->req.ntasks};
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
@@ -1092,8 +1162,8 @@ int run_execute(const run_config *c)
         ev_state *e = &o->ev[i];
         if (e->state == ST_PENDING) {
             not_run++;
-            char why[64];
-            snprintf(why, sizeof why, "not run: interrupted by SIG%s", signame(o->stopping));
+            char why[320];
+            snprintf(why, sizeof why, "not run: %.300s", o->stop_why);
             e->reason = strdup(why);
             e->state = ST_DONE;
             o->ndone++;
@@ -1102,8 +1172,8 @@ int run_execute(const run_config *c)
     }
     run_progress_clear(&o->progress);
     if (not_run)
-        ut_err("%zu evaluation%s not started: FAIL (interrupted by SIG%s)", not_run,
-               not_run == 1 ? "" : "s", signame(o->stopping));
+        ut_err("%zu evaluation%s not started: FAIL (%s)", not_run, not_run == 1 ? "" : "s",
+               o->stop_why);
 
     char **texts = malloc(o->batch.n * sizeof *texts);
     int wrote = 0;
@@ -1125,9 +1195,9 @@ int run_execute(const run_config *c)
     report_joblog_close(o->joblog);
     summary(o, wrote);
     sigprocmask(SIG_SETMASK, &old, NULL);
-    if (!wrote)
+    if (!wrote || o->stopping == STOP_FAULT || o->sys_error)
         status = 3;
-    else if (o->stopping)
+    else if (o->stopping > 0)
         status = 128 + o->stopping;
 out:
     orch_free(o);

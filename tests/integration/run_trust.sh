@@ -112,6 +112,33 @@ wait $pid || fail "the first run: $(cat err1)"
 cd ..
 ok "a second run on the same journal exits 4 and names the first's pid"
 
+# ---- the journal's framing ------------------------------------------------------
+# a torn record at the tail (a write cut short) is cut back, so the next
+# record never glues onto it; a record whose checksum fails is not trusted
+mkdir torn && cd torn || exit 1
+batch 3 >b.in
+expect 0 "$BATCHTILE" run -- "$PROBE" b.in r.out
+printf '{"type":"eval","eval":2,"hash":"00' >>batchtile.journal
+expect 0 "$BATCHTILE" run -- "$PROBE" b.in r.out && grep_err "3 taken from the journal"
+python3 - <<'PY' || fail "journal lines after a torn tail"
+import json, re, zlib
+for line in open('batchtile.journal', 'rb').read().split(b'\n')[:-1]:
+    rec = json.loads(line)                                   # every line whole
+    m = re.search(rb',"len":(\d+),"crc":"([0-9a-f]{8})"}$', line)
+    n = int(m.group(1))
+    assert n == m.start() and zlib.crc32(line[:n]) == int(m.group(2), 16), line
+PY
+# evaluation 2's last record garbled (a bit flipped): it runs again
+python3 - <<'PY'
+lines = open('batchtile.journal').read().split('\n')
+i = max(k for k, l in enumerate(lines) if '"eval":2,' in l)
+lines[i] = lines[i].replace('"status":"ok"', '"status":"ok" ', 1)
+open('batchtile.journal', 'w').write('\n'.join(lines))
+PY
+expect 0 "$BATCHTILE" run -- "$PROBE" b.in r.out && grep_err "3 evaluations: 3 ok, 0 failed, 2 taken from the journal"
+cd ..
+ok "journal: a torn tail is cut back, a garbled record is not trusted"
+
 # ---- reading results safely ----------------------------------------------------
 mkdir safe && cd safe || exit 1
 batch 3 >b.in
@@ -147,4 +174,37 @@ kill $writer 2>/dev/null; wait $writer 2>/dev/null
 [ $crashes = 0 ] || fail "join crashed $crashes times of 200 reading a results file being truncated"
 cd ..
 ok "200 reads of a results file truncated meanwhile: no crash"
+
+# ---- a full disk ------------------------------------------------------------------
+# a 2 MB tmpfs, nearly full: the journal on it, then the work directories
+mkdir full && cd full || exit 1
+if [ "$(id -u)" = 0 ] && mkdir tiny && mount -t tmpfs -o size=2m tmpfs tiny 2>/dev/null; then
+    trap 'umount "$T/full/tiny" 2>/dev/null; rm -rf "$T"' EXIT
+    printf '#!/bin/sh\nawk '"'"'NR == 2 { printf "%%.17g f\\n", $1 }'"'"' "$1" >"$2"\nhead -c 20000 /dev/zero >junk.bin 2>/dev/null\nexit 0\n' >sim
+    chmod +x sim
+    batch 200 >b.in
+    # the journal: room for its first records only
+    dd if=/dev/zero of=tiny/fill bs=4k count=505 2>/dev/null
+    expect 3 "$BATCHTILE" run --journal tiny/j -- ./sim b.in r1.out
+    grep_err "tiny/j: cannot append to the journal: No space left on device: stopping: nothing new is started"
+    [ "$(grep -c 'cannot append to the journal: No space left on device: stopping' "$T/err")" = 1 ] || fail "the journal's fault said once"
+    [ "$(grep -c '^#' r1.out)" = 200 ] || fail "the results file is written whole after a journal fault"
+    grep -q "not run: stopped by a fault of the machine" tiny/j 2>/dev/null && fail "nothing can be journalled past the fault"
+    rm -f tiny/fill tiny/j
+    # the work directories: full after a few evaluations (each leaves 20 KB)
+    dd if=/dev/zero of=tiny/fill bs=4k count=300 2>/dev/null
+    (cd tiny && expect 3 "$BATCHTILE" run --journal "$T/full/j2" -- ../sim ../b.in "$T/full/r2.out")
+    grep_err "No space left on device: stopping: nothing new is started"
+    [ "$(grep -c 'stopping: nothing new is started' "$T/err")" = 1 ] || fail "a full disk is said once"
+    nfail=$(grep -c ': FAIL: ' "$T/err")
+    [ "$nfail" -le 4 ] || fail "a full disk: $nfail FAIL lines, expected at most a few: $(head -c 800 "$T/err")"
+    grep_err "evaluations not started: FAIL (stopped by a fault of the machine"
+    [ "$(grep -c '^#' r2.out)" = 200 ] || fail "the results file is written whole after a full disk"
+    umount tiny
+    trap 'rm -rf "$T"' EXIT
+    ok "a full disk: the journal's or the work directories' fault stops the run once, results whole, exit 3"
+else
+    echo "skipped: a full disk (needs root to mount a tmpfs)"
+fi
+cd ..
 finish
