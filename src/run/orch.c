@@ -80,6 +80,7 @@ typedef struct orch {
     } *cooling;      /* finished placements not yet given back (release_delay) */
     size_t ncooling, capcooling;
     size_t ndone, nfailed, nresumed;
+    size_t nfailed_own; /* final failures of evaluations that ran (for --halt) */
     int stopping; /* the signal that stopped us, or STOP_FAULT / STOP_HALT */
     char stop_why[256]; /* "interrupted by SIGTERM", "stopped: ..." */
     int second_signal;
@@ -530,6 +531,10 @@ static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_
     if (e->job.argv)
         run_cmdline_format(e->job.argv, cmd, sizeof cmd);
     int exitval = st && st->exited ? st->code : -1, sig = st && !st->exited ? st->signo : 0;
+    /* an evaluation batchtile failed (invalid results, its time limit) is
+     * never logged as a success: 1 where it exited 0 */
+    if (e->reason && exitval == 0)
+        exitval = 1;
     if (report_joblog_add(o->joblog, e->item->eval, host, e->t0_wall, t_end - e->t0_wall, exitval,
                           sig, cmd) < 0 &&
         !o->sys_error) {
@@ -577,6 +582,31 @@ static void release_due(orch *o, double now)
     }
 }
 
+/* --halt: enough evaluations have failed to stop the batch? */
+static void check_halt(orch *o)
+{
+    const run_halt *h = &o->cfg->halt;
+    if (!h->when || o->stopping)
+        return;
+    o->nfailed_own++;
+    int reached = h->fails > 0 ? o->nfailed_own >= (size_t)h->fails
+                               : 100.0 * (double)o->nfailed_own >= h->percent * (double)o->batch.n;
+    if (!reached)
+        return;
+    char why[160];
+    if (h->fails > 0)
+        snprintf(why, sizeof why, "--halt %s,fail=%ld: %zu evaluations failed",
+                 h->when == 2 ? "now" : "soon", h->fails, o->nfailed_own);
+    else
+        snprintf(why, sizeof why, "--halt %s,fail=%g%%: %zu of %zu evaluations failed",
+                 h->when == 2 ? "now" : "soon", h->percent, o->nfailed_own, o->batch.n);
+    ut_err("%s: starting nothing new%s", why,
+           h->when == 2 ? ", stopping what runs" : ", letting what runs finish");
+    char stop[200];
+    snprintf(stop, sizeof stop, "stopped by %s", why);
+    begin_stop(o, STOP_HALT, h->when == 2, stop);
+}
+
 /* An attempt ended: text is its rendered results, or NULL with reason. */
 static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
                         const launch_status *st)
@@ -617,6 +647,8 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
             snprintf(tries, sizeof tries, " (%d attempts)", e->attempt);
         ut_err("evaluation %ld (%s): FAIL: %s%s%s%s", e->item->eval, e->cwd ? e->cwd : "?",
                e->reason, e->evidence ? "; " : "", e->evidence ? e->evidence : "", tries);
+        if (!e->interrupted)
+            check_halt(o);
     }
     free(e->evidence);
     e->evidence = NULL;
