@@ -1,5 +1,6 @@
 /* batchtile: run a whole batch of Dakota evaluations inside one allocation.
  * This file only dispatches to the subcommands (one file each). */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,6 +36,16 @@ static void help(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* the signals a batch reacts to are blocked before anything else: one
+     * that comes in the first milliseconds waits for the event loop (which
+     * reads them from a signalfd) and still ends in a complete results file */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    if (argc >= 2 && strcmp(argv[1], "run") == 0)
+        sigprocmask(SIG_BLOCK, &mask, NULL);
     if (argc < 2) {
         help(stderr);
         return BT_EXIT_USAGE;

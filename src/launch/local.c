@@ -42,16 +42,20 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         for (const int *pu = node->core_pus[s->cores[k]]; *pu >= 0; pu++)
             CPU_SET(*pu, &cpus);
 
-    char gpus[4096];
-    const char *sets[3] = {NULL, NULL, NULL};
+    char gpus[4096], evalnum[32];
+    const char *sets[5] = {NULL, NULL, NULL, NULL, NULL};
+    /* every process of the evaluation carries its number (tree.h) */
+    snprintf(evalnum, sizeof evalnum, "%ld", j->eval);
+    sets[0] = "BATCHTILE_EVAL";
+    sets[1] = evalnum;
     if (node->ngpus > 0) {
         /* the evaluation sees its GPUs only; none when it asked for none */
         if (join_ids(gpus, sizeof gpus, s->ngpus, s->gpus, node->gpu_ids) < 0) {
             snprintf(msg, msgsz, "GPU list too long");
             return -1;
         }
-        sets[0] = b->res->gpu_var;
-        sets[1] = gpus;
+        sets[2] = b->res->gpu_var;
+        sets[3] = gpus;
     }
     launch_env env;
     if (launch_env_build(&env, sets) < 0) {
@@ -99,8 +103,8 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
 
 static int local_signal(launch_backend *b, launch_job *j, int sig)
 {
-    (void)b;
-    return kill(-j->pid, sig);
+    launch_proc_signal_tree(b, j, sig);
+    return 0;
 }
 
 static const launch_ops local_ops = {

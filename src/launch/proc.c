@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include "tree.h"
 #include "util/file.h"
 
 #include <errno.h>
@@ -299,6 +300,25 @@ int launch_proc_track(launch_proc_table *t, launch_job *job)
     return 0;
 }
 
+/* Send sig to what evaluation eval left outside its process group. */
+static void kill_orphans(const launch_proc_table *t, long eval, int sig)
+{
+    pid_t small[256] = {0}, *skip = t->n <= 256 ? small : malloc(t->n * sizeof *skip);
+    if (!skip)
+        return;
+    for (size_t k = 0; k < t->n; k++)
+        skip[k] = t->jobs[k]->pid;
+    launch_tree_kill_eval(eval, sig, skip, t->n);
+    if (skip != small)
+        free(skip);
+}
+
+void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig)
+{
+    kill(-j->pid, sig);
+    kill_orphans(&((launch_proc_backend *)b)->procs, j->eval, sig);
+}
+
 void launch_proc_reap(launch_proc_table *t, launch_backend *b)
 {
     for (;;) {
@@ -311,9 +331,11 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
             if (j->pid != pid)
                 continue;
             t->jobs[i] = t->jobs[--t->n];
-            /* whatever the evaluation left behind in its group goes too,
-             * before its cores are handed to the next one */
+            /* whatever the evaluation left behind goes too, before its cores
+             * are handed to the next one: its process group, and daemons
+             * that left it (adopted by us, the subreaper) */
             kill(-pid, SIGKILL);
+            kill_orphans(t, j->eval, SIGKILL);
             launch_status s = {0};
             if (WIFEXITED(st)) {
                 s.exited = 1;

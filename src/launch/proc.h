@@ -25,6 +25,10 @@ typedef struct launch_spawn {
  * Returns its pid, or -1 with errno. */
 pid_t launch_proc_spawn(const launch_spawn *s);
 
+/* Send sig to job's process group and to the daemons it left outside it
+ * (see tree.h). */
+void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig);
+
 /* Make orphans of our children ours (a child subreaper), so that what an
  * evaluation leaves behind is reaped and never lingers as a zombie. */
 void launch_proc_adopt_orphans(void);

@@ -24,6 +24,7 @@
 #include "journal.h"
 #include "launch/backend.h"
 #include "launch/proc.h"
+#include "launch/tree.h"
 #include "progress.h"
 #include "recipe.h"
 #include "report/joblog.h"
@@ -69,6 +70,7 @@ typedef struct orch {
     int have_tmpl;
     run_journal *journal;
     run_recipe recipe;
+    char token[64]; /* this run's (launch/tree.h) */
     report_joblog *joblog;
     run_progress progress;
     dak_format rfmt;
@@ -196,14 +198,14 @@ static void journal_run_start(orch *o)
     for (int i = 0; i < o->cfg->ncmd; i++)
         json_array_append_new(cmd, json_string(o->cfg->cmd[i]));
     const pool_request *q = &o->cfg->req;
-    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o}",
+    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o,s:s}",
                                "type", "run", "start", o->t_start_wall, "backend",
                                o->res.backend, "batch", o->cfg->params_path, "evaluations",
                                (json_int_t)o->batch.n, "nodes", nodes, "command", cmd, "request",
                                "ntasks", q->ntasks, "cores_per_task", q->cores_per_task,
                                "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
                                q->exclusive, "pid", (int)getpid(), "recipe",
-                               run_recipe_json(&o->recipe)));
+                               run_recipe_json(&o->recipe), "token", o->token));
 }
 
 /* ---- resume ------------------------------------------------------------ */
@@ -215,6 +217,7 @@ typedef struct resume_ctx {
     int *run_of;        /* per item: which run record wrote that record */
     run_recipe *runs;   /* the run records' recipes (all 0 when a run had none) */
     size_t nruns;
+    char last_token[64]; /* of the last run record, "" once that run's end record came */
 } resume_ctx;
 
 static long find_eval(const resume_ctx *rc, long eval)
@@ -246,6 +249,12 @@ static void resume_record(void *arg, const void *record)
         if (run_recipe_from_json(&rc->runs[rc->nruns], json_object_get(r, "recipe")) < 0)
             memset(&rc->runs[rc->nruns], 0, sizeof rc->runs[rc->nruns]);
         rc->nruns++;
+        const char *tok = json_string_value(json_object_get(r, "token"));
+        snprintf(rc->last_token, sizeof rc->last_token, "%s", tok ? tok : "");
+        return;
+    }
+    if (type && strcmp(type, "end") == 0) {
+        rc->last_token[0] = '\0';
         return;
     }
     if (!type || strcmp(type, "eval") != 0)
@@ -312,7 +321,7 @@ static int resume(orch *o, char *msg, size_t msgsz)
 {
     const run_config *c = o->cfg;
     resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int)), NULL, 0};
+                     calloc(o->batch.n, sizeof(int)), NULL, 0, ""};
     int status = 0;
     if (!rc.order || !rc.recipe || !rc.run_of) {
         snprintf(msg, msgsz, "out of memory");
@@ -323,8 +332,15 @@ static int resume(orch *o, char *msg, size_t msgsz)
         rc.order[i] = i;
     sort_batch = &o->batch;
     qsort(rc.order, o->batch.n, sizeof *rc.order, by_item_eval);
-    if (c->resume != RUN_RESUME_NONE)
-        run_journal_read(c->journal_path, resume_record, &rc);
+    run_journal_read(c->journal_path, resume_record, &rc);
+    /* a run that did not end (killed, its machine lost) may have left
+     * evaluations running: none may run beside its own re-run */
+    if (rc.last_token[0]) {
+        int n = launch_tree_kill_run(rc.last_token);
+        if (n > 0)
+            ut_err("killed %d process%s left running by an interrupted earlier run", n,
+                   n == 1 ? "" : "es");
+    }
     run_recipe_input in = {o->cmd.words, o->cmd.nwords, &c->layout, o->batch.items[0].eval,
                            o->have_tmpl ? o->tmpl.dir : NULL, c->copy_files, &c->req, c->mpi};
     if (run_recipe_compute(&o->recipe, &in, rc.nruns ? rc.runs[rc.nruns - 1].files : NULL, msg,
@@ -999,6 +1015,7 @@ static void orch_free(orch *o)
     free(o->cooling);
     if (o->be)
         o->be->ops->destroy(o->be);
+    launch_tree_fini();
     run_journal_close(o->journal);
     sched_queue_free(&o->queue);
     pool_destroy(o->pool);
@@ -1126,6 +1143,11 @@ int run_execute(const run_config *c)
         status = 3;
         goto out;
     }
+    /* every process of this run carries its token; the watchdog kills them
+     * all should we die */
+    if (launch_tree_init(o->token, sizeof o->token) < 0)
+        ut_err("no watchdog (%s): should batchtile be killed, its evaluations may survive it",
+               strerror(errno));
     launch_options lo = {c->mpi, c->req.ntasks};
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);

@@ -51,4 +51,95 @@ wait $pid; rc=$?
 grep -q "again: killing what still runs" err || fail "second signal message"
 cd ..
 ok "second signal"
+
+# whole process trees: a simulation that leaves a daemon (setsid: its own
+# session and process group) and a child, then hangs or ends
+cat >leaver <<'SH'
+#!/bin/sh
+setsid sleep 1000 &
+echo $! >daemon.pid
+sleep 1000 &
+echo $! >child.pid
+printf '1.5 f\n' >"$2"
+[ -n "$HANG" ] && sleep 1000
+exit 0
+SH
+chmod +x leaver
+alive() { # alive FILE...: the pids in these files that still run
+    local f p
+    for f in "$@"; do
+        p=$(cat "$f" 2>/dev/null) || continue
+        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null && echo "$p"
+    done
+}
+gone_within() { # gone_within SECONDS FILE...: wait until none of those pids runs
+    local end=$((SECONDS + $1)); shift
+    while [ -n "$(alive "$@")" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
+    [ -z "$(alive "$@")" ]
+}
+mkdir tree && cd tree || exit 1
+batch 2 >b.in
+# the time limit reaches the daemon
+HANG=1 expect 0 "$BATCHTILE" run -t 1s --grace 1s -- ../leaver b.in r.out
+grep_err "FAIL: time limit 1s exceeded"
+gone_within 5 workdir.*/daemon.pid workdir.*/child.pid ||
+    fail "time limit: a setsid daemon survived: $(alive workdir.*/daemon.pid workdir.*/child.pid)"
+# and an evaluation that ends leaves nothing running on its cores
+expect 0 "$BATCHTILE" run --no-resume -- ../leaver b.in r.out && grep_err "2 evaluations: 2 ok"
+gone_within 5 workdir.*/daemon.pid workdir.*/child.pid ||
+    fail "an ended evaluation's daemon survived: $(alive workdir.*/daemon.pid workdir.*/child.pid)"
+cd ..
+ok "a simulation's setsid daemon is gone after its time limit and after its end"
+
+# kill -9 of the driver: its evaluations (daemons included) die with it
+mkdir k9 && cd k9 || exit 1
+batch 3 >b.in
+HANG=1 "$BATCHTILE" run -- ../leaver b.in r.out 2>err &
+pid=$!
+for _ in $(seq 100); do [ "$(ls workdir.*/child.pid 2>/dev/null | wc -l)" = 3 ] && break; sleep 0.1; done
+sleep 0.2
+kill -9 $pid; wait $pid 2>/dev/null
+gone_within 5 workdir.*/daemon.pid workdir.*/child.pid ||
+    fail "kill -9 of the driver: still running: $(alive workdir.*/daemon.pid workdir.*/child.pid)"
+[ -e r.out ] && fail "a killed driver leaves no results file"
+cd ..
+ok "kill -9 of the driver leaves no evaluation process alive"
+
+# the watchdog killed too (a whole machine's processes lost but these): the
+# next run kills what the interrupted one left before it starts anything
+mkdir k9b && cd k9b || exit 1
+batch 2 >b.in
+HANG=1 "$BATCHTILE" run -- ../leaver b.in r.out 2>err &
+pid=$!
+for _ in $(seq 100); do [ "$(ls workdir.*/child.pid 2>/dev/null | wc -l)" = 2 ] && break; sleep 0.1; done
+sleep 0.2
+for w in $(pgrep -P $pid); do
+    grep -q "BATCHTILE_EVAL=" /proc/$w/environ 2>/dev/null || kill -9 $w   # the watchdog has no evaluation
+done
+kill -9 $pid; wait $pid 2>/dev/null
+sleep 0.5
+[ -n "$(alive workdir.*/daemon.pid)" ] || fail "the test needs the daemons alive here"
+expect 0 timeout 60 "$BATCHTILE" run -t 2s --grace 1s -- ../leaver b.in r.out
+grep_err "left running by an interrupted earlier run"
+gone_within 5 workdir.*/daemon.pid workdir.*/child.pid ||
+    fail "resume: orphans of the interrupted run still run: $(alive workdir.*/daemon.pid workdir.*/child.pid)"
+cd ..
+ok "a resumed run kills what an interrupted run left running"
+
+# SIGTERM 1 ms after start still gives a complete results file, 30 times
+mkdir early && cd early || exit 1
+batch 4 >b.in
+bad=0
+for i in $(seq 30); do
+    rm -rf workdir.* r.out batchtile.journal
+    "$BATCHTILE" run -- "$PROBE" b.in r.out 2>/dev/null &
+    p=$!
+    sleep 0.001
+    kill -TERM $p
+    wait $p; rc=$?
+    { [ $rc = 143 ] || [ $rc = 0 ]; } && [ "$(grep -c '^#' r.out 2>/dev/null)" = 4 ] || bad=$((bad + 1))
+done
+[ $bad = 0 ] || fail "SIGTERM 1 ms after start: $bad of 30 runs left no complete results file"
+cd ..
+ok "SIGTERM 1 ms after start: a complete results file, 30 of 30"
 finish

@@ -1,0 +1,231 @@
+#define _GNU_SOURCE
+#include "tree.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static pid_t watchdog = -1;
+static int watchdog_fd = -1;
+
+/* Does process pid's environment hold the string want ("NAME=value")? */
+static int environ_has(pid_t pid, const char *want, const char *also)
+{
+    char path[64], buf[65536];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    ssize_t n = 0;
+    /* a process in the middle of an exec shows no environment for a moment */
+    for (int tries = 0; tries < 5 && n <= 0; tries++) {
+        if (tries) {
+            struct timespec ts = {0, 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return 0;
+        n = read(fd, buf, sizeof buf - 1);
+        close(fd);
+    }
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    int a = 0, b = also == NULL;
+    for (char *p = buf; p < buf + n; p += strlen(p) + 1) {
+        a |= strcmp(p, want) == 0;
+        b |= also && strcmp(p, also) == 0;
+    }
+    return a && b;
+}
+
+static void kill_proc(pid_t pid, int sig)
+{
+    pid_t g = getpgid(pid);
+    if (g > 1 && g != getpgrp())
+        kill(-g, sig);
+    kill(pid, sig);
+}
+
+int launch_tree_kill_run(const char *token)
+{
+    char want[128];
+    snprintf(want, sizeof want, "BATCHTILE_RUN=%s", token);
+    int total = 0;
+    for (int round = 0; round < 20; round++) {
+        DIR *d = opendir("/proc");
+        if (!d)
+            return total;
+        int found = 0;
+        struct dirent *e;
+        pid_t self = getpid();
+        while ((e = readdir(d))) {
+            char *end;
+            long pid = strtol(e->d_name, &end, 10);
+            if (*end || pid <= 1 || pid == self)
+                continue;
+            if (environ_has((pid_t)pid, want, NULL)) {
+                kill_proc((pid_t)pid, SIGKILL);
+                found++;
+            }
+        }
+        closedir(d);
+        total += found;
+        if (!found && round > 0)
+            break;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL); /* they may have forked meanwhile */
+    }
+    return total;
+}
+
+int launch_tree_init(char *out, size_t outsz)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, outsz, "%d.%lld%09ld", (int)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
+    setenv("BATCHTILE_RUN", out, 1);
+    /* the watchdog: waits for our end (its pipe closes however we die),
+     * then kills what still carries our token; in its own session, so
+     * that a kill of our process group does not take it along */
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        close(fds[1]);
+        setsid();
+        sigset_t all;
+        sigfillset(&all);
+        sigdelset(&all, SIGKILL);
+        sigprocmask(SIG_SETMASK, &all, NULL);
+        unsetenv("BATCHTILE_RUN");
+        char c;
+        ssize_t n;
+        while ((n = read(fds[0], &c, 1)) < 0 && errno == EINTR)
+            ;
+        if (n == 0) /* the driver died without saying goodbye */
+            launch_tree_kill_run(out);
+        _exit(0);
+    }
+    close(fds[0]);
+    watchdog = pid;
+    watchdog_fd = fds[1];
+    return 0;
+}
+
+void launch_tree_fini(void)
+{
+    if (watchdog_fd >= 0) {
+        (void)!write(watchdog_fd, "q", 1);
+        close(watchdog_fd);
+        watchdog_fd = -1;
+    }
+    if (watchdog > 0) {
+        while (waitpid(watchdog, NULL, 0) < 0 && errno == EINTR)
+            ;
+        watchdog = -1;
+    }
+}
+
+/* Our children's pids: /proc/self/task/<tid>/children, where the kernel
+ * has it; else a scan of /proc for our parentage. n set; malloc'd. */
+static pid_t *children(size_t *n)
+{
+    *n = 0;
+    size_t cap = 64;
+    pid_t *v = malloc(cap * sizeof *v);
+    if (!v)
+        return NULL;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+    FILE *f = fopen(path, "re");
+    if (f) {
+        long p;
+        while (fscanf(f, "%ld", &p) == 1) {
+            if (*n == cap) {
+                pid_t *nv = realloc(v, (cap *= 2) * sizeof *nv);
+                if (!nv)
+                    break;
+                v = nv;
+            }
+            v[(*n)++] = (pid_t)p;
+        }
+        fclose(f);
+        return v;
+    }
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pid_t self = getpid();
+    while (d && (e = readdir(d))) {
+        char *end, stat[64], buf[512];
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 1)
+            continue;
+        snprintf(stat, sizeof stat, "/proc/%ld/stat", pid);
+        int fd = open(stat, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        ssize_t k = read(fd, buf, sizeof buf - 1);
+        close(fd);
+        if (k <= 0)
+            continue;
+        buf[k] = '\0';
+        char *rp = strrchr(buf, ')');
+        long ppid;
+        if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
+            if (*n == cap) {
+                pid_t *nv = realloc(v, (cap *= 2) * sizeof *nv);
+                if (!nv)
+                    break;
+                v = nv;
+            }
+            v[(*n)++] = (pid_t)pid;
+        }
+    }
+    if (d)
+        closedir(d);
+    return v;
+}
+
+int launch_tree_kill_eval(long eval, int sig, const pid_t *skip, size_t nskip)
+{
+    size_t n;
+    pid_t *kids = children(&n);
+    if (!kids)
+        return 0;
+    /* nothing but the evaluations we track (and the watchdog): no orphan */
+    if (n <= nskip + (watchdog > 0)) {
+        free(kids);
+        return 0;
+    }
+    char want[64];
+    snprintf(want, sizeof want, "BATCHTILE_EVAL=%ld", eval);
+    const char *run = getenv("BATCHTILE_RUN");
+    char also[128];
+    if (run)
+        snprintf(also, sizeof also, "BATCHTILE_RUN=%s", run);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        int tracked = kids[i] == watchdog;
+        for (size_t k = 0; !tracked && k < nskip; k++)
+            tracked = kids[i] == skip[k];
+        if (tracked || !environ_has(kids[i], want, run ? also : NULL))
+            continue;
+        kill_proc(kids[i], sig);
+        found++;
+    }
+    free(kids);
+    return found;
+}
