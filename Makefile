@@ -7,6 +7,7 @@
 #   make check SANITIZE=1   the same, built with ASan + UBSan (build-sanitize/)
 #   make unit            only the unit tests (what a build machine needs: cmocka)
 #   make fresh           the fresh-machine test (debootstrap, make demo inside)
+#   make fuzz            a longer fuzzing campaign over every parser (FUZZ_SECONDS each, 600)
 #   make bench           the benchmarks under bench/
 #   make install         PREFIX=/usr/local: binary, man page, library, headers
 #
@@ -20,6 +21,7 @@ PREFIX ?= /usr/local
 SANITIZE ?= 0
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 TESTS_REQUIRED ?= OFF
+FUZZ_SECONDS ?= 600
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build-sanitize
@@ -28,7 +30,7 @@ else
 BUILD ?= build
 endif
 
-.PHONY: all build configure deps deps-unit deps-check deps-bench check unit demo fresh bench install clean
+.PHONY: all build configure deps deps-unit deps-check deps-bench check unit demo fresh fuzz bench install clean
 
 all: build
 
@@ -68,6 +70,11 @@ demo: build
 
 fresh:
 	bash tests/fresh/fresh.sh
+
+fuzz: TESTS_REQUIRED = ON
+fuzz: deps-check configure
+	cmake --build $(BUILD) -j $(JOBS)
+	sh tests/fuzz/campaign.sh $(BUILD) $(FUZZ_SECONDS)
 
 bench: deps-bench configure
 	cmake --build $(BUILD) -j $(JOBS)

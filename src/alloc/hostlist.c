@@ -9,10 +9,18 @@ typedef struct names {
     size_t n, cap;
 } names;
 
+/* More names than any allocation has nodes: a malformed expression
+ * ("n[0-999][0-999][0-999]"), not a cluster. */
+#define HOSTLIST_MAX 1000000
+
 static int add(names *l, char *s)
 {
     if (!s)
         return -1;
+    if (l->n >= HOSTLIST_MAX) {
+        free(s);
+        return -2;
+    }
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         char **nv = realloc(l->v, cap * sizeof *nv);
@@ -102,6 +110,8 @@ static int expand_one(const char *pre, size_t prelen, const char *s, names *out,
 int alloc_hostlist_expand(const char *expr, char ***hosts, size_t *n, char *msg, size_t msgsz)
 {
     names out = {NULL, 0, 0};
+    if (msgsz)
+        msg[0] = '\0';
     char *copy = strdup(expr);
     int rc = copy ? 0 : -1;
     /* split at commas outside brackets */
@@ -131,6 +141,10 @@ int alloc_hostlist_expand(const char *expr, char ***hosts, size_t *n, char *msg,
         snprintf(msg, msgsz, "hostlist: no host in '%s'", expr);
         rc = -1;
     }
+    if (rc == -2)
+        snprintf(msg, msgsz, "hostlist: '%.200s' names more than %d hosts", expr, HOSTLIST_MAX);
+    else if (rc < 0 && msgsz && !msg[0])
+        snprintf(msg, msgsz, "hostlist: out of memory");
     if (rc < 0) {
         alloc_hostlist_free(out.v, out.n);
         return -1;

@@ -1,5 +1,7 @@
 #include "journal_load.h"
 
+#include <limits.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,18 @@ static char *dupstr(json_t *v)
 static double num(json_t *v)
 {
     return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* A whole number field, clamped to [lo, hi] (a journal is input: a huge
+ * or non-finite number must not be an undefined conversion). */
+static long whole(json_t *v, long lo, long hi)
+{
+    double d = num(v);
+    if (!(d >= (double)lo))
+        return lo;
+    if (d > (double)hi)
+        return hi;
+    return (long)d;
 }
 
 static void clear_run(report_run *r)
@@ -67,7 +81,7 @@ static void on_record(void *arg, const void *record)
         c->cap = 0;
         r->start = num(json_object_get(o, "start"));
         r->backend = dupstr(json_object_get(o, "backend"));
-        r->evaluations = (long)num(json_object_get(o, "evaluations"));
+        r->evaluations = whole(json_object_get(o, "evaluations"), 0, LONG_MAX / 2);
         json_t *nodes = json_object_get(o, "nodes"), *nd;
         size_t i;
         r->nodes = calloc(json_array_size(nodes) + 1, sizeof *r->nodes);
@@ -75,13 +89,13 @@ static void on_record(void *arg, const void *record)
             r->nodes[i].name = dupstr(json_object_get(nd, "name"));
             if (!r->nodes[i].name)
                 r->nodes[i].name = strdup("?");
-            r->nodes[i].cores = (int)num(json_object_get(nd, "cores"));
-            r->nodes[i].gpus = (int)num(json_object_get(nd, "gpus"));
+            r->nodes[i].cores = (int)whole(json_object_get(nd, "cores"), 0, 1 << 20);
+            r->nodes[i].gpus = (int)whole(json_object_get(nd, "gpus"), 0, 1 << 20);
             r->nnodes++;
         }
     } else if (strcmp(type, "end") == 0) {
         r->end = num(json_object_get(o, "end"));
-        r->resumed = (long)num(json_object_get(o, "resumed"));
+        r->resumed = whole(json_object_get(o, "resumed"), 0, LONG_MAX / 2);
         r->interrupted = json_is_true(json_object_get(o, "interrupted"));
         r->finished = 1;
     } else if (strcmp(type, "eval") == 0) {
@@ -95,8 +109,8 @@ static void on_record(void *arg, const void *record)
         }
         report_eval *e = &r->evals[r->n];
         memset(e, 0, sizeof *e);
-        e->eval = (long)num(json_object_get(o, "eval"));
-        e->attempt = (int)num(json_object_get(o, "attempt"));
+        e->eval = whole(json_object_get(o, "eval"), LONG_MIN / 2, LONG_MAX / 2);
+        e->attempt = (int)whole(json_object_get(o, "attempt"), 0, INT_MAX);
         e->final = json_is_true(json_object_get(o, "final"));
         const char *st = json_string_value(json_object_get(o, "status"));
         e->ok = st && strcmp(st, "ok") == 0;
@@ -104,8 +118,8 @@ static void on_record(void *arg, const void *record)
         e->end = num(json_object_get(o, "end"));
         json_t *ex = json_object_get(o, "exit"), *sg = json_object_get(o, "signal");
         e->exited = json_is_integer(ex);
-        e->code = (int)num(ex);
-        e->signo = (int)num(sg);
+        e->code = (int)whole(ex, INT_MIN, INT_MAX);
+        e->signo = (int)whole(sg, 0, INT_MAX);
         e->reason = dupstr(json_object_get(o, "reason"));
         e->evidence = dupstr(json_object_get(o, "evidence"));
         e->workdir = dupstr(json_object_get(o, "workdir"));

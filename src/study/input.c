@@ -597,6 +597,10 @@ int study_input_parse(const char *path, study_spec *s, char *msg, size_t msgsz)
             have[2] = 1;
             rc = parse_variables(&P, s, groups);
         } else if (kw_is(t, "responses")) {
+            if (have[3])
+                rc = perr(&P, t->line, "a second responses block: batchtile study takes one");
+            if (rc < 0)
+                break;
             have[3] = 1;
             rc = parse_responses(&P, s);
         } else if (kw_is(t, "interface")) {
