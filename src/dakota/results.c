@@ -163,12 +163,18 @@ static int expect_char(lexer *lx, char c, const char *what)
 }
 
 /* An optional label after a value: any token that is neither a number nor
- * a bracket. */
-static void skip_label(lexer *lx)
+ * a bracket, or, on the value's own line, the descriptor itself even when
+ * it reads as a number (a response named "2" is labelled "2"). */
+static void skip_label(lexer *lx, const char *label)
 {
     tok t;
     double v;
-    if (lex_peek(lx, &t) && t.p[0] != '[' && t.p[0] != ']' && tok_number(&t, &v) < 0)
+    size_t line = lx->line;
+    if (!lex_peek(lx, &t))
+        return;
+    if (label && t.line == line && strlen(label) == t.len && memcmp(t.p, label, t.len) == 0)
+        lex_take(lx, &t);
+    else if (t.p[0] != '[' && t.p[0] != ']' && tok_number(&t, &v) < 0)
         lex_take(lx, &t);
 }
 
@@ -182,7 +188,7 @@ static int parse_standard(lexer *lx, const dak_params *p, dak_results *r)
         snprintf(what, sizeof what, "the value of response %zu '%s'", i + 1, p->fns[i].label);
         if (expect_number(lx, &r->fn[i], what) < 0)
             return -1;
-        skip_label(lx);
+        skip_label(lx, p->fns[i].label);
     }
     for (size_t i = 0; i < p->nfns; i++) {
         if (!(p->fns[i].asv & 2))
@@ -221,7 +227,7 @@ static int parse_standard(lexer *lx, const dak_params *p, dak_results *r)
         snprintf(what, sizeof what, "metadata value %zu '%s'", i + 1, p->meta[i]);
         if (expect_number(lx, &r->meta[i], what) < 0)
             return -1;
-        skip_label(lx);
+        skip_label(lx, p->meta[i]);
     }
     tok t;
     char q[80];

@@ -26,6 +26,40 @@ static dak_results *parse(const dak_params *p, const char *s, dak_format fmt, da
     return dak_results_parse(s, strlen(s), fmt, p, "results.out", err);
 }
 
+/* a response whose descriptor reads as a number ("2") is labelled with it,
+ * as the library's own writer does; values on their own lines still read */
+static void numeric_descriptor_is_a_label(void **state)
+{
+    (void)state;
+    dak_error err;
+    dak_params *p = parse_str("1 variables\n0.5 x1\n3 functions\n1 ASV_1:f\n1 ASV_2:2\n"
+                              "1 ASV_3:g\n1 derivative_variables\n1 DVV_1:x1\n"
+                              "0 analysis_components\n1:1 eval_id\n", &err);
+    assert_non_null(p);
+    dak_results *r = parse(p, "1.5 f\n2.5 2\n3.5 g\n", DAK_FMT_STANDARD, &err);
+    if (!r)
+        fail_msg("%zu: %s", err.line, err.msg);
+    assert_true(r->fn[1] == 2.5 && r->fn[2] == 3.5);
+    dak_results_free(r);
+    /* unlabelled values, one per line, are still values */
+    r = parse(p, "1.5\n2.5\n3.5\n", DAK_FMT_STANDARD, &err);
+    assert_non_null(r);
+    assert_true(r->fn[2] == 3.5);
+    dak_results_free(r);
+    /* and what the writer writes reads back */
+    r = parse(p, "1.5 f\n2.5 2\n3.5 g\n", DAK_FMT_STANDARD, &err);
+    dak_buf b = DAK_BUF_INIT;
+    assert_int_equal(dak_results_write(&b, r, p, DAK_FMT_STANDARD), 0);
+    dak_results *back = parse(p, b.data, DAK_FMT_STANDARD, &err);
+    if (!back)
+        fail_msg("%zu: %s in %s", err.line, err.msg, b.data);
+    assert_true(back->fn[1] == 2.5);
+    dak_results_free(back);
+    dak_results_free(r);
+    dak_buf_free(&b);
+    dak_params_free(p);
+}
+
 static void standard_complete(void **state)
 {
     (void)state;
@@ -239,6 +273,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(standard_complete),
+        cmocka_unit_test(numeric_descriptor_is_a_label),
         cmocka_unit_test(standard_fail_anywhere),
         cmocka_unit_test(standard_invalid),
         cmocka_unit_test(json_results),
