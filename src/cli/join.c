@@ -24,8 +24,8 @@ static const char usage[] =
     "Options:\n"
     "      --workdir T            work directory per evaluation (default workdir.{eval})\n"
     "      --results-file NAME    results file inside it (default results.out)\n"
-    "      --results-format F     auto, standard or json (auto: json when the batch\n"
-    "                             parameters file is JSON)\n"
+    "      --results-format F     standard (the default; also 'auto') or json: what\n"
+    "                             Dakota's results_format says, never guessed\n"
     "  -h, --help                 show this help\n"
     "\n"
     "Exit status: 0 batch results written (failures are inside, as FAIL),\n"
@@ -49,9 +49,7 @@ int cmd_join(int argc, char **argv)
         ut_err("%s", msg);
         return rc == RUN_LOAD_INPUT ? BT_EXIT_INPUT : BT_EXIT_SYSTEM;
     }
-    dak_format fmt = L.results_format < 0
-                         ? (b.format == DAK_FMT_JSON ? DAK_FMT_JSON : DAK_FMT_STANDARD)
-                         : (dak_format)L.results_format;
+    dak_format fmt = L.results_format < 0 ? DAK_FMT_STANDARD : (dak_format)L.results_format;
     char **texts = calloc(b.n, sizeof *texts);
     if (!texts) {
         ut_err("out of memory");
@@ -80,7 +78,7 @@ int cmd_join(int argc, char **argv)
         }
     }
     int status = BT_EXIT_OK;
-    if (run_results_write_batch(out_path, fmt, texts, b.n) < 0) {
+    if (run_results_write_batch(out_path, fmt, texts, b.n, b.single) < 0) {
         ut_err("%s: cannot write: %s", out_path, strerror(errno));
         status = BT_EXIT_SYSTEM;
     } else {

@@ -45,7 +45,11 @@ static const char usage[] =
     "      --template-dir DIR   put DIR's entries in every new work directory, as\n"
     "      --link-files         symbolic links (the default), or\n"
     "      --copy-files         copies\n"
-    "      --results-format F   auto, standard or json (auto: json for a JSON batch)\n"
+    "      --results-format F   standard (the default; also 'auto') or json, as Dakota's\n"
+    "                           results_format says (never guessed from the parameters)\n"
+    "      --on-fail F          how a failed evaluation is written: fail (FAIL, the\n"
+    "                           default), nan (NaN for every value asked for) or\n"
+    "                           value:X (X for each)\n"
     "      --journal FILE       the journal (default batchtile.journal); one batchtile\n"
     "                           at a time may use it\n"
     "      --max-results-size S a results file larger than S fails (default 64M)\n"
@@ -102,6 +106,7 @@ enum {
     O_MAX_RESULTS,
     O_FOLLOW_LINKS,
     O_HALT,
+    O_ON_FAIL,
 };
 
 /* --halt never | soon,fail=N | now,fail=N | soon,fail=P% (GNU parallel's). */
@@ -173,6 +178,7 @@ int cmd_run(int argc, char **argv)
         {"max-results-size", required_argument, NULL, O_MAX_RESULTS},
         {"follow-workdir-links", no_argument, NULL, O_FOLLOW_LINKS},
         {"halt", required_argument, NULL, O_HALT},
+        {"on-fail", required_argument, NULL, O_ON_FAIL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -272,6 +278,21 @@ int cmd_run(int argc, char **argv)
         case O_FOLLOW_LINKS:
             c.follow_workdir_links = 1;
             break;
+        case O_ON_FAIL: {
+            char *end = NULL;
+            if (strcmp(optarg, "fail") == 0) {
+                c.on_fail = RUN_ON_FAIL_FAIL;
+            } else if (strcmp(optarg, "nan") == 0) {
+                c.on_fail = RUN_ON_FAIL_NAN;
+            } else if (strncmp(optarg, "value:", 6) == 0 &&
+                       (c.on_fail_value = strtod(optarg + 6, &end), end != optarg + 6) && !*end) {
+                c.on_fail = RUN_ON_FAIL_VALUE;
+            } else {
+                return cli_usage_error("run", "--on-fail: expected fail, nan or value:X (a "
+                                              "number), found '%s'", optarg);
+            }
+            break;
+        }
         case O_HALT:
             if (parse_halt(optarg, &c.halt) < 0)
                 return cli_usage_error("run", "--halt: expected never, soon,fail=N, now,fail=N "

@@ -199,3 +199,8 @@ int dak_batch_next(dak_batch *b, dak_eval *ev, dak_error *err)
     ev->params = p;
     return 1;
 }
+
+int dak_batch_single(const dak_batch *b)
+{
+    return b->json_single;
+}

@@ -26,6 +26,9 @@ dak_format dak_batch_format(const dak_batch *b);
 /* The next evaluation: 1 and *ev filled, 0 at the end, -1 on malformed
  * input (err filled). */
 int dak_batch_next(dak_batch *b, dak_eval *ev, dak_error *err);
+/* 1 when the file was one lone JSON object, not a batch (known once
+ * dak_batch_next has returned its evaluation): the answer is one object. */
+int dak_batch_single(const dak_batch *b);
 /* Release the reader (not the evaluations it returned). */
 void dak_batch_close(dak_batch *b);
 

@@ -7,9 +7,21 @@ int dak_batchout_add_text(dak_buf *out, dak_format fmt, size_t index, const char
             return -1;
         return dak_buf_puts(out, text ? text : "{\"fail\":true}");
     }
-    if (dak_buf_puts(out, text ? text : "FAIL\n") < 0)
+    /* '#' between evaluations only: a batch of one is a plain results file,
+     * which Dakota reads whether it asked for a batch or a single one */
+    if (index > 0 && dak_buf_puts(out, "#\n") < 0)
         return -1;
-    return dak_buf_puts(out, "#\n");
+    return dak_buf_puts(out, text ? text : "FAIL\n");
+}
+
+int dak_batchout_single(dak_buf *out, dak_format fmt, const char *text)
+{
+    if (fmt == DAK_FMT_JSON) {
+        if (dak_buf_puts(out, text ? text : "{\"fail\":true}") < 0)
+            return -1;
+        return dak_buf_puts(out, "\n");
+    }
+    return dak_buf_puts(out, text ? text : "FAIL\n");
 }
 
 int dak_batchout_add(dak_buf *out, dak_format fmt, size_t index, const dak_params *p,

@@ -260,6 +260,32 @@ static int read_entry(dak_lines *L, dak_format fmt, const char *what, size_t i, 
     return 0;
 }
 
+/* An analysis component line, standard format: Dakota writes the whole
+ * analysis driver string as the label, spaces included ("compA AC_1:
+ * batchtile run -- sim"), and a value may hold spaces too ("a b AC_1:d"):
+ * the label starts at the first " AC_<i>:" of the line. Unchanged (the last
+ * token as the label) when there is none. */
+static void split_component(const dak_line *ln, size_t i, pair *out)
+{
+    const char *p = ln->p;
+    size_t n = ln->len;
+    trim(&p, &n);
+    char key[40];
+    int kl = snprintf(key, sizeof key, "AC_%zu:", i);
+    for (size_t k = 1; k + (size_t)kl <= n; k++) {
+        if (!is_ws(p[k - 1]) || memcmp(p + k, key, (size_t)kl) != 0)
+            continue;
+        out->value = p;
+        out->vlen = k;
+        trim(&out->value, &out->vlen);
+        if (out->vlen == 0)
+            return;
+        out->label = p + k;
+        out->llen = n - k;
+        return;
+    }
+}
+
 /* "ASV_3:f" -> "f" when the label starts with prefix ("ASV_") and has a colon. */
 static int tagged_label(const pair *pr, const char *prefix, const char **rest, size_t *rlen)
 {
@@ -389,6 +415,8 @@ dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *nam
         size_t rl;
         if (read_entry(L, fmt, "analysis component", i, n, name, &pr, &el, err) < 0)
             goto fail;
+        if (fmt == DAK_FMT_STANDARD)
+            split_component(&el, i + 1, &pr);
         if (tagged_label(&pr, "AC_", &r, &rl) < 0) {
             dak_seterr(err, name, el.lineno,
                        "expected analysis component %zu of %zu as '<value> AC_%zu:<driver>', found %s",

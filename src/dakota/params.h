@@ -66,6 +66,8 @@ int dak_params_write(dak_buf *out, const dak_params *p, dak_format fmt);
  * responses, ndvv derivative variables (all zeroed, labels ""); set the
  * fields, then set strings with dak_params_set_string. NULL on memory. */
 dak_params *dak_params_new(dak_format fmt, size_t nvars, size_t nfns, size_t ndvv, size_t nmeta);
+/* Give p n analysis components (driver and value "", to be set). 0, or -1. */
+int dak_params_set_components(dak_params *p, size_t n);
 /* Copy s into p's memory and return the copy (for labels and values). */
 const char *dak_params_strdup(dak_params *p, const char *s);
 

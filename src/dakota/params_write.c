@@ -45,6 +45,18 @@ dak_params *dak_params_new(dak_format fmt, size_t nvars, size_t nfns, size_t ndv
     return p;
 }
 
+int dak_params_set_components(dak_params *p, size_t n)
+{
+    dak_component *c = dak_arena_alloc(p->arena, (n ? n : 1) * sizeof *c);
+    if (!c)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        c[i].driver = c[i].value = "";
+    p->acs = c;
+    p->nac = n;
+    return 0;
+}
+
 const char *dak_params_strdup(dak_params *p, const char *s)
 {
     return dak_arena_strndup(p->arena, s, strlen(s));

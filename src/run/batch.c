@@ -93,6 +93,7 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
             dak_params_free(ev.params);
         }
     }
+    b->single = dak_batch_single(it);
     dak_batch_close(it);
     if (b->n == 0) {
         snprintf(msg, msgsz, "%s:1: expected at least one evaluation, found none",

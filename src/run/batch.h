@@ -21,6 +21,7 @@ typedef struct run_batch {
     const char *path;
     ut_map map;       /* the file's bytes; items point into it */
     dak_format format;
+    int single;       /* one lone JSON object, not a batch: answered alike */
     size_t n;
     run_item *items;  /* in batch order */
 } run_batch;

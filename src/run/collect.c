@@ -86,15 +86,20 @@ char *run_results_render(dak_format fmt, const dak_params *p, const dak_results 
     return b.data; /* the buffer's memory is the string */
 }
 
-int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n)
+int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n,
+                            int single)
 {
     dak_buf out = DAK_BUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (dak_batchout_add_text(&out, fmt, i, texts[i]) < 0)
+    if (single && n == 1) {
+        if (dak_batchout_single(&out, fmt, texts[0]) < 0)
+            goto oom;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (dak_batchout_add_text(&out, fmt, i, texts[i]) < 0)
+                goto oom;
+        if (dak_batchout_finish(&out, fmt, n) < 0)
             goto oom;
     }
-    if (dak_batchout_finish(&out, fmt, n) < 0)
-        goto oom;
     int rc = ut_write_atomic(path, out.data ? out.data : "", out.len);
     int e = errno;
     dak_buf_free(&out);
@@ -144,4 +149,23 @@ int run_results_prepare(const char *path, char *msg, size_t msgsz)
     close(fd);
     unlink(probe);
     return 0;
+}
+
+char *run_results_filled(dak_format fmt, const dak_params *p, double v)
+{
+    dak_results *r = dak_results_new(p);
+    if (!r)
+        return NULL;
+    size_t nd = r->ndvv;
+    for (size_t i = 0; i < r->nfns; i++)
+        r->fn[i] = v;
+    for (size_t i = 0; i < r->nfns * nd; i++)
+        r->grad[i] = v;
+    for (size_t i = 0; i < r->nfns * nd * nd; i++)
+        r->hess[i] = v;
+    for (size_t i = 0; i < r->nmeta; i++)
+        r->meta[i] = v;
+    char *text = run_results_render(fmt, p, r);
+    dak_results_free(r);
+    return text;
 }

@@ -18,9 +18,15 @@ dak_results *run_results_read(const char *path, const dak_params *p, size_t max,
 /* An evaluation's section of the batch results in fmt (malloc'd), from r
  * and p; NULL when out of memory. */
 char *run_results_render(dak_format fmt, const dak_params *p, const dak_results *r);
+/* A failed evaluation's section written as values (--on-fail nan or
+ * value:X): v for every value, gradient and Hessian entry its active set
+ * asks for, and every metadata value (malloc'd; NULL when out of memory). */
+char *run_results_filled(dak_format fmt, const dak_params *p, double v);
 /* Write the batch results file atomically: evaluation i is texts[i] (as
- * rendered; NULL = FAIL), in fmt. 0, or -1 with errno. */
-int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n);
+ * rendered; NULL = FAIL), in fmt; single (the parameters were one lone JSON
+ * object) writes that one evaluation's results alone. 0, or -1 with errno. */
+int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n,
+                            int single);
 
 /* Before anything runs: remove what an interrupted write of the batch
  * results file left (path.tmp.XXXXXX) and check that one can be written

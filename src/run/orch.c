@@ -1076,9 +1076,9 @@ int run_execute(const run_config *c)
         ut_err("%s", msg);
         return rc == RUN_LOAD_INPUT ? 2 : 3;
     }
-    o->rfmt = c->results_format >= 0 ? (dak_format)c->results_format
-              : o->batch.format == DAK_FMT_JSON ? DAK_FMT_JSON
-                                                : DAK_FMT_STANDARD;
+    /* Dakota's results format is its own setting (results_format), standard
+     * unless asked: never guessed from the parameters' format */
+    o->rfmt = c->results_format >= 0 ? (dak_format)c->results_format : DAK_FMT_STANDARD;
     const char *backend = alloc_backend_choose(c->backend);
     if (alloc_detect(backend, c->cores, c->gpus, &o->res, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
@@ -1229,12 +1229,34 @@ int run_execute(const run_config *c)
         ut_err("%zu evaluation%s not started: FAIL (%s)", not_run, not_run == 1 ? "" : "s",
                o->stop_why);
 
+    /* --on-fail nan / value:X: a failed evaluation's section holds values
+     * (Dakota 6.21 crashes on FAIL in batch results); it is still a failure
+     * in the messages above, the journal and the report */
+    size_t filled = 0;
+    for (size_t i = 0; c->on_fail != RUN_ON_FAIL_FAIL && i < o->batch.n; i++) {
+        ev_state *e = &o->ev[i];
+        if (e->text)
+            continue;
+        int owned;
+        dak_params *p = run_item_params(&o->batch, e->item, &owned);
+        if (p)
+            e->text = run_results_filled(o->rfmt, p, c->on_fail == RUN_ON_FAIL_NAN
+                                                         ? NAN : c->on_fail_value);
+        filled += e->text != NULL;
+        if (owned)
+            dak_params_free(p);
+    }
+    if (filled)
+        ut_err("--on-fail %s: %zu failed evaluation%s written as %s for what %s asked for",
+               c->on_fail == RUN_ON_FAIL_NAN ? "nan" : "value", filled, filled == 1 ? "" : "s",
+               c->on_fail == RUN_ON_FAIL_NAN ? "NaN" : "the value", filled == 1 ? "it" : "they");
     char **texts = malloc(o->batch.n * sizeof *texts);
     int wrote = 0;
     if (texts) {
         for (size_t i = 0; i < o->batch.n; i++)
             texts[i] = o->ev[i].text;
-        wrote = run_results_write_batch(c->results_path, o->rfmt, texts, o->batch.n) == 0;
+        wrote = run_results_write_batch(c->results_path, o->rfmt, texts, o->batch.n,
+                                        o->batch.single) == 0;
         if (!wrote)
             ut_err("%s: cannot write: %s", c->results_path, strerror(errno));
         free(texts);

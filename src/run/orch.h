@@ -18,6 +18,10 @@ typedef struct run_halt {
     double percent; /* a percentage of the batch (> 0) */
 } run_halt;
 
+/* --on-fail: FAIL (Dakota's failure channel), NaN, or a value, for every
+ * value a failed evaluation's active set asks for. */
+enum { RUN_ON_FAIL_FAIL = 0, RUN_ON_FAIL_NAN, RUN_ON_FAIL_VALUE };
+
 typedef struct run_config {
     char **cmd; /* COMMAND ARG... */
     int ncmd;
@@ -45,6 +49,8 @@ typedef struct run_config {
     size_t max_results_size; /* --max-results-size, 0 = RUN_RESULTS_MAX_DEFAULT */
     int follow_workdir_links; /* --follow-workdir-links */
     run_halt halt;       /* --halt */
+    int on_fail;         /* RUN_ON_FAIL_*: how a failed evaluation is written */
+    double on_fail_value; /* --on-fail value:X */
 } run_config;
 
 /* Run the batch; returns the exit status (DESIGN.md): 0 results written,

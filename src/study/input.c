@@ -519,6 +519,13 @@ static int parse_interface(parser *P, study_spec *s, int *have_batch)
             for (size_t i = 0; i < nd; i++)
                 free(d[i]);
             free(d);
+        } else if (kw_is(t, "analysis_components")) {
+            for (size_t i = 0; i < s->ncomp; i++)
+                free(s->comps[i]);
+            free(s->comps);
+            s->comps = NULL;
+            s->ncomp = 0;
+            rc = read_strings(P, t, &s->comps, &s->ncomp);
         } else if (kw_is(t, "parameters_file")) {
             rc = read_string(P, t, &s->params_file);
         } else if (kw_is(t, "results_file")) {
@@ -662,5 +669,8 @@ void study_spec_free(study_spec *s)
     free(s->params_file);
     free(s->results_file);
     free(s->workdir);
+    for (size_t i = 0; i < s->ncomp; i++)
+        free(s->comps[i]);
+    free(s->comps);
     memset(s, 0, sizeof *s);
 }

@@ -51,6 +51,8 @@ typedef struct study_spec {
     int directory_tag, file_save, directory_save;
     long batch_size;      /* 0: all samples in one batch */
     dak_format params_format, results_format;
+    char **comps; /* analysis_components: written with the driver string as label */
+    size_t ncomp;
 } study_spec;
 
 /* Parse a Dakota input file. 0, or -1 with msg set ("FILE:LINE: what is

@@ -205,6 +205,18 @@ static dak_params *eval_params(const study_spec *s, const double *x, long batch,
         p->fns[k].label = s->resp_labels[k];
         p->fns[k].asv = 1;
     }
+    /* analysis components as Dakota writes them: the whole driver string,
+     * spaces included, is each one's label ("compA AC_1:batchtile run ...") */
+    if (s->ncomp) {
+        if (dak_params_set_components(p, s->ncomp) < 0) {
+            dak_params_free(p);
+            return NULL;
+        }
+        for (size_t k = 0; k < s->ncomp; k++) {
+            p->acs[k].value = dak_params_strdup(p, s->comps[k]);
+            p->acs[k].driver = dak_params_strdup(p, s->driver);
+        }
+    }
     snprintf(id, sizeof id, "%ld:%ld", batch, eval);
     p->eval_id = dak_params_strdup(p, id);
     p->eval = eval;
@@ -261,16 +273,22 @@ static int read_batch_results(const study_spec *s, const char *path, long batch,
                  strerror(errno));
         return -1;
     }
-    size_t i = 0;
-    while (i < m.len && (m.data[i] == ' ' || m.data[i] == '\n' || m.data[i] == '\t'))
-        i++;
     int rc = 0;
-    if (i < m.len && m.data[i] == '[') {
+    /* read as Dakota reads it: in the study's own results_format (standard
+     * unless asked), never guessed from the content */
+    if (s->results_format == DAK_FMT_JSON) {
         json_error_t je;
         json_t *a = json_loadb(m.data, m.len, 0, &je);
+        if (json_is_object(a) && n == 1 && s->params_format == DAK_FMT_JSON) {
+            /* the answer to one lone object is one object */
+            json_t *arr = json_array();
+            json_array_append_new(arr, a);
+            a = arr;
+        }
         if (!json_is_array(a)) {
-            snprintf(msg, msgsz, "batch %ld: %s:%d: expected a JSON array of results: %s", batch,
-                     path, je.line, je.text);
+            snprintf(msg, msgsz, "batch %ld: %s:%d: expected a JSON array of results "
+                     "(results_format json): %s", batch, path, je.line,
+                     a ? "found another JSON value" : je.text);
             rc = -1;
         } else if (json_array_size(a) != n) {
             snprintf(msg, msgsz, "batch %ld: %s has %zu results, expected %zu (one per evaluation)",
@@ -435,8 +453,11 @@ int study_run(const study_spec *s, FILE *out, char *msg, size_t msgsz)
                 goto out;
             }
         }
+        /* JSON: an array, or one lone object for a batch of one evaluation,
+         * as Dakota sends a method that evaluates one point at a time */
+        int lone = s->params_format == DAK_FMT_JSON && count == 1;
         dak_buf b = DAK_BUF_INIT;
-        if (s->params_format == DAK_FMT_JSON)
+        if (s->params_format == DAK_FMT_JSON && !lone)
             dak_buf_puts(&b, "[\n");
         for (size_t k = 0; k < count; k++) {
             size_t i = first + k;
@@ -449,7 +470,7 @@ int study_run(const study_spec *s, FILE *out, char *msg, size_t msgsz)
             }
         }
         if (s->params_format == DAK_FMT_JSON)
-            dak_buf_puts(&b, "\n]\n");
+            dak_buf_puts(&b, lone ? "\n" : "\n]\n");
         char ppath[PATH_MAX], rpath[PATH_MAX];
         ut_path_join(ppath, sizeof ppath, dir, s->params_file);
         ut_path_join(rpath, sizeof rpath, dir, s->results_file);

@@ -53,7 +53,8 @@ cat inside.out
 grep -q "^flux *3 " inside.out || fail "resources: 3 ranks expected"
 grep -q "spread rc=0" inside.out || fail "spread run: $(cat spread/err)"
 python3 - <<'PY' || fail "results in batch order"
-secs = open('spread/results.out').read().split('#\n')[:-1]
+import runpy, os
+secs = runpy.run_path(os.environ['BT_TESTS'] + '/integration/dakota_sections.py')['sections'](open('spread/results.out').read())
 assert len(secs) == 12, len(secs)
 for e, sec in enumerate(secs, 1):
     lines = open(f'spread/workdir.{e}/params.in').read().split('\n')

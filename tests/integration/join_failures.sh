@@ -23,7 +23,7 @@ grep_err "evaluation 6 (workdir.6/results.out): FAIL: invalid results: byte 0x01
 grep_err "evaluation 7 (workdir.7/results.out): FAIL: invalid results, line 2: expected ']' closing the gradient of 'f'"
 grep_err "7 evaluations: 1 ok, 6 failed; wrote results.out (standard)"
 [ "$(grep -c 'FAIL:' "$T/err")" = 6 ] || fail "expected one line per failed evaluation"
-[ "$(grep -c '^#' results.out)" = 7 ] || fail "expected 7 sections"
+[ "$(sections results.out)" = 7 ] || fail "expected 7 sections"
 ok "failures reported as FAIL, one line each"
 
 # JSON: {"fail": true} for failures
@@ -32,7 +32,7 @@ make_batch 3 json 1 >batch.in
 expect 0 "$BATCHTILE" split batch.in
 run_textbook_in_workdirs
 rm workdir.2/results.out
-expect 0 "$BATCHTILE" join batch.in results.out
+expect 0 "$BATCHTILE" join --results-format json batch.in results.out
 python3 -c '
 import json; r = json.load(open("results.out"))
 assert len(r) == 3 and r[1] == {"fail": True} and "f" in r[0]["functions"], r' || fail "JSON FAIL element"

@@ -54,5 +54,7 @@ our_probes() {
         case "$(readlink /proc/$p/cwd 2>/dev/null)" in "$T"/*) echo "$p" ;; esac
     done
 }
+# sections FILE: a standard batch results file's sections, as Dakota reads them
+sections() { python3 "$BT_TESTS/integration/dakota_sections.py" "$1" 2>/dev/null || echo 0; }
 # probe_check ARGS...: the probe records' checker
 probe_check() { python3 "$BT_TESTS/integration/probe_check.py" "$@"; }

@@ -8,7 +8,8 @@ batch 10 --vars 1 --modes $modes >batch.in
 sed -i 's/ 1 ASV_1:f/ 1 ASV_1:f/' batch.in
 expect 0 "$BATCHTILE" run -t 2s --grace 1s -- "$PROBE" batch.in results.out
 python3 - <<'PY' || fail "sections"
-secs = open('results.out').read().split('#\n')[:-1]
+import runpy, os
+secs = runpy.run_path(os.environ['BT_TESTS'] + '/integration/dakota_sections.py')['sections'](open('results.out').read())
 assert len(secs) == 10, len(secs)
 assert secs[0].split()[1] == 'f' and all(s == 'FAIL\n' for s in secs[1:]), secs
 PY
@@ -99,7 +100,7 @@ mkdir halt && cd halt || exit 1
 batch 12 --modes exit:1 >b.in
 expect 0 "$BATCHTILE" run --cores 2 --halt soon,fail=3 --joblog jl -- "$PROBE" b.in r.out
 grep_err "--halt soon,fail=3: 3 evaluations failed: starting nothing new, letting what runs finish"
-[ "$(grep -c '^#' r.out)" = 12 ] && [ "$(grep -c '^FAIL' r.out)" = 12 ] || fail "--halt: 12 FAIL sections"
+[ "$(sections r.out)" = 12 ] && [ "$(grep -c '^FAIL' r.out)" = 12 ] || fail "--halt: 12 FAIL sections"
 ran=$(ls -d workdir.* | wc -l)
 [ "$ran" -lt 12 ] || fail "--halt soon: $ran of 12 evaluations started"
 grep_err "evaluations not started: FAIL (stopped by --halt soon,fail=3"

@@ -13,7 +13,7 @@ batch 24 --sleep 0.3 >batch.in
 expect 0 "$BATCHTILE" run -- "$PROBE" batch.in results.out
 out=$(probe_check overlap workdir.*) || fail "cores shared: $out"
 echo "$out" | grep -q "evaluations 24 peak $NCPU " || fail "expected 24 evaluations at peak $NCPU: $out"
-[ "$(grep -c '^#' results.out)" = 24 ] || fail "24 sections"
+[ "$(sections results.out)" = 24 ] || fail "24 sections"
 ok "cores: $out"
 cd ..
 
@@ -56,9 +56,12 @@ done
 # JSON and APREPRO batches; {params}/{results}/{eval} in the command line
 mkdir fmt && cd fmt || exit 1
 batch 5 --format json --asv 3 >b.json
-expect 0 "$BATCHTILE" run --journal jj -- "$TEXT_BOOK" b.json r.json && $CHECK b.json r.json ||
+expect 0 "$BATCHTILE" run --journal jj -- "$TEXT_BOOK" b.json r.std && $CHECK b.json r.std ||
     fail "JSON batch"
-head -c1 r.json | grep -q '\[' || fail "JSON batch: JSON results"
+head -c1 r.std | grep -q '\[' && fail "JSON batch: standard results unless asked"
+expect 0 "$BATCHTILE" run --journal jj --results-format json -- "$TEXT_BOOK" b.json r.json &&
+    $CHECK b.json r.json || fail "JSON batch, JSON results"
+head -c1 r.json | grep -q '\[' || fail "JSON batch: --results-format json"
 batch 5 --format aprepro --first 11 >b.apr
 expect 0 "$BATCHTILE" run --journal ja -- "$TEXT_BOOK" --results-format standard '{params}' '{results}' b.apr r.apr &&
     $CHECK b.apr r.apr || fail "APREPRO batch with placeholders"

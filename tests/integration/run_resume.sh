@@ -27,7 +27,7 @@ expect 0 "$BATCHTILE" run -- "$PROBE" batch.in results.out
 started2=$(( $(count) - started1 ))
 [ "$started2" = $((12 - done1)) ] || fail "resume ran $started2 evaluations, expected $((12 - done1))"
 grep_err "12 evaluations: 12 ok, 0 failed, $done1 taken from the journal"
-[ "$(grep -c '^#' results.out)" = 12 ] || fail "12 sections"
+[ "$(sections results.out)" = 12 ] || fail "12 sections"
 ok "kill -9 after $done1 of 12: resume ran the other $started2"
 
 # everything is in the journal now: nothing runs

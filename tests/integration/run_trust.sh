@@ -188,7 +188,7 @@ if [ "$(id -u)" = 0 ] && mkdir tiny && mount -t tmpfs -o size=2m tmpfs tiny 2>/d
     expect 3 "$BATCHTILE" run --journal tiny/j -- ./sim b.in r1.out
     grep_err "tiny/j: cannot append to the journal: No space left on device: stopping: nothing new is started"
     [ "$(grep -c 'cannot append to the journal: No space left on device: stopping' "$T/err")" = 1 ] || fail "the journal's fault said once"
-    [ "$(grep -c '^#' r1.out)" = 200 ] || fail "the results file is written whole after a journal fault"
+    [ "$(sections r1.out)" = 200 ] || fail "the results file is written whole after a journal fault"
     grep -q "not run: stopped by a fault of the machine" tiny/j 2>/dev/null && fail "nothing can be journalled past the fault"
     rm -f tiny/fill tiny/j
     # the work directories: full after a few evaluations (each leaves 20 KB)
@@ -199,7 +199,7 @@ if [ "$(id -u)" = 0 ] && mkdir tiny && mount -t tmpfs -o size=2m tmpfs tiny 2>/d
     nfail=$(grep -c ': FAIL: ' "$T/err")
     [ "$nfail" -le 4 ] || fail "a full disk: $nfail FAIL lines, expected at most a few: $(head -c 800 "$T/err")"
     grep_err "evaluations not started: FAIL (stopped by a fault of the machine"
-    [ "$(grep -c '^#' r2.out)" = 200 ] || fail "the results file is written whole after a full disk"
+    [ "$(sections r2.out)" = 200 ] || fail "the results file is written whole after a full disk"
     umount tiny
     trap 'rm -rf "$T"' EXIT
     ok "a full disk: the journal's or the work directories' fault stops the run once, results whole, exit 3"

@@ -35,7 +35,8 @@ done
 python3 - "$n" <<'PY' || fail "results in batch order"
 import json, sys
 n = int(sys.argv[1])
-secs = open('results.out').read().split('#\n')[:-1]
+import runpy, os
+secs = runpy.run_path(os.environ['BT_TESTS'] + '/integration/dakota_sections.py')['sections'](open('results.out').read())
 assert len(secs) == n, len(secs)
 for e, sec in enumerate(secs, 1):
     rec = json.load(open(f'workdir.{e}/probe.0.json'))

@@ -41,10 +41,12 @@ ok "batch size 7: 12 batches, eval ids 1:1 .. 12:80"
 # APREPRO and JSON parameters (and JSON results) through the whole loop
 for fmt in aprepro json; do
     mkdir $fmt && cd $fmt || exit 1
-    extra=""
-    [ $fmt = json ] && extra="    results_format json"
+    # JSON results are Dakota's own setting (results_format json), and the
+    # driver is told so, as with real Dakota
+    extra="" rf=""
+    [ $fmt = json ] && extra="    results_format json" && rf="--results-format json "
     sed -e "s/^    results_file = 'results.out'$/&\n    parameters_format $fmt\n$extra/" \
-        -e 's/samples 80/samples 20/' -e "s/'batchtile run -- text_book_par'/'batchtile run -- text_book_par --busy 10'/" \
+        -e 's/samples 80/samples 20/' -e "s/'batchtile run -- text_book_par'/'batchtile run $rf-- text_book_par --busy 10'/" \
         "$REF" >study.in
     expect 0 batchtile study study.in || { cd ..; continue; }
     cp "$T/out" summary.txt
