@@ -1,7 +1,9 @@
 #include "flux.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,6 +123,15 @@ int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
     }
     alloc_hostlist_free(hosts, nhosts);
     flux_future_destroy(f);
+    /* when this instance (or the job we run in) ends */
+    double left = 0;
+    flux_error_t ferr;
+    if (flux_job_timeleft(h, &ferr, &left) == 0 && isfinite(left) && left > 0) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        r->ends_at = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
+        r->ends_source = "flux_job_timeleft";
+    }
     flux_close(h);
     if (r->nnodes == 0) {
         snprintf(msg, msgsz, "the Flux instance reports no resources");

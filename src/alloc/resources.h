@@ -20,6 +20,9 @@ typedef struct alloc_resources {
     int oversubscribed; /* > 0: --cores asked for more than the real cores, this many */
     const char *gpu_source;
     const char *gpu_var; /* the visibility variable evaluations get: CUDA_ or ROCR_VISIBLE_DEVICES */ /* where the GPUs came from: "CUDA_VISIBLE_DEVICES", "hwloc", "--gpus", ... */
+    double ends_at; /* when the allocation ends (wall clock, s since the epoch); 0: unknown
+                       or unlimited */
+    const char *ends_source; /* where that came from: "squeue %L", "flux_job_timeleft" */
 } alloc_resources;
 
 /* Free everything in r. */

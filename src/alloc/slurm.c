@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "hostlist.h"
+#include "launch/proc.h"
 
 static const char *env2(const char *a, const char *b)
 {
@@ -91,4 +93,63 @@ int alloc_slurm_detect(alloc_resources *r, int gpus, char *msg, size_t msgsz)
     free(hosts); /* the names now belong to the nodes */
     free(cpus);
     return 0;
+}
+
+double alloc_slurm_parse_left(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    long f[4] = {0, 0, 0, 0};
+    int nf = 0;
+    long days = 0;
+    const char *p = s;
+    char *end;
+    const char *dash = strchr(p, '-');
+    if (dash) {
+        days = strtol(p, &end, 10);
+        if (end != dash || days < 0)
+            return -1;
+        p = dash + 1;
+    }
+    for (;;) {
+        if (*p < '0' || *p > '9' || nf == 3)
+            return -1;
+        f[nf++] = strtol(p, &end, 10);
+        p = end;
+        if (*p != ':')
+            break;
+        p++;
+    }
+    while (*p == ' ' || *p == '\n' || *p == '\r')
+        p++;
+    if (*p)
+        return -1;
+    /* [days-][hours:]minutes:seconds; a lone number is minutes (Slurm's) */
+    double sec;
+    if (nf == 3)
+        sec = (double)f[0] * 3600 + (double)f[1] * 60 + (double)f[2];
+    else if (nf == 2)
+        sec = dash ? (double)f[0] * 3600 + (double)f[1] * 60 : (double)f[0] * 60 + (double)f[1];
+    else
+        sec = dash ? (double)f[0] * 3600 : (double)f[0] * 60;
+    return sec + (double)days * 86400;
+}
+
+double alloc_slurm_ends_at(void)
+{
+    const char *id = env2("SLURM_JOB_ID", "SLURM_JOBID");
+    if (!id)
+        return 0;
+    /* this Slurm (22.05) exports no end time: ask squeue for the time left */
+    char out[256] = "", jid[64];
+    snprintf(jid, sizeof jid, "%s", id);
+    char *argv[] = {"squeue", "-h", "-j", jid, "-o", "%L", NULL};
+    if (launch_capture(argv, out, sizeof out) != 0)
+        return 0;
+    double left = alloc_slurm_parse_left(out);
+    if (left < 0) /* UNLIMITED, NOT_SET, INVALID */
+        return 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + left;
 }

@@ -11,4 +11,11 @@
  * with msg set (not inside a job, or malformed variables). */
 int alloc_slurm_detect(alloc_resources *r, int gpus, char *msg, size_t msgsz);
 
+/* When this Slurm job ends (wall clock), from squeue's time left (%L);
+ * 0 when unknown or unlimited. */
+double alloc_slurm_ends_at(void);
+/* Slurm's time-left string ("[days-][hours:]minutes:seconds") in seconds;
+ * -1 for anything else (UNLIMITED, NOT_SET). */
+double alloc_slurm_parse_left(const char *s);
+
 #endif

@@ -44,6 +44,8 @@ int main(int argc, char **argv)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGUSR1);
+    sigaddset(&mask, SIGUSR2);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         sigprocmask(SIG_BLOCK, &mask, NULL);
     if (argc < 2) {

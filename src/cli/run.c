@@ -1,7 +1,9 @@
 /* batchtile run: the batch driver Dakota calls. */
+#define _XOPEN_SOURCE 700
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "dakota/dakota.h"
@@ -58,6 +60,18 @@ static const char usage[] =
     "      --joblog FILE        append a line per finished evaluation in GNU parallel's\n"
     "                           --joblog format (Seq is the evaluation number)\n"
     "\n"
+    "The allocation's end (Slurm: squeue; Flux: flux_job_timeleft):\n"
+    "      --deadline T         end earlier (or here, with the local backend): a\n"
+    "                           duration, @SECONDS or YYYY-MM-DDTHH:MM[:SS]\n"
+    "      --end-margin D       stop this long before the end (default 5%% of the time\n"
+    "                           left at the start, 10s to 60s): start nothing whose -t\n"
+    "                           would pass it, then stop what runs; exit status 75\n"
+    "                           and the rest is recorded as not run\n"
+    "                           (SIGUSR1/SIGUSR2, e.g. sbatch --signal, stop the same way)\n"
+    "      --infra-retries N    re-run an evaluation the infrastructure failed (a step\n"
+    "                           Slurm would not create, a node failure) up to N times\n"
+    "                           without using its --retries (default 3)\n"
+    "\n"
     "Failures and restarts:\n"
     "      --retries N          run a failed evaluation up to N more times (default 0)\n"
     "      --resume             take from the journal what finished with the same\n"
@@ -79,8 +93,10 @@ static const char usage[] =
     "A failed evaluation is written as FAIL in the batch results file and named,\n"
     "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
     "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
-    "3 system error, 4 another batchtile runs on the same journal, 128+N when\n"
-    "stopped by signal N (results still written).\n";
+    "3 system error, 4 another batchtile runs on the same journal, 75 the\n"
+    "allocation ended first (results written, the rest not run: run the same\n"
+    "command again in a new allocation), 128+N when stopped by signal N\n"
+    "(results still written).\n";
 
 enum {
     O_EXCLUSIVE = CLI_OPT_FIRST_FREE,
@@ -107,7 +123,37 @@ enum {
     O_FOLLOW_LINKS,
     O_HALT,
     O_ON_FAIL,
+    O_DEADLINE,
+    O_END_MARGIN,
+    O_INFRA_RETRIES,
 };
+
+/* --deadline: a duration from now (as -t), @SECONDS since the epoch, or a
+ * local time YYYY-MM-DDTHH:MM[:SS]. The wall clock, or -1. */
+static double parse_deadline(const char *v)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, d;
+    if (v[0] == '@') {
+        char *end;
+        d = strtod(v + 1, &end);
+        return end != v + 1 && !*end && d > 0 ? d : -1;
+    }
+    if (strchr(v, 'T')) {
+        struct tm tm;
+        memset(&tm, 0, sizeof tm);
+        const char *end = strptime(v, "%Y-%m-%dT%H:%M", &tm);
+        if (end && *end == ':')
+            end = strptime(end, ":%S", &tm);
+        if (!end || *end)
+            return -1;
+        tm.tm_isdst = -1;
+        time_t t = mktime(&tm);
+        return t == (time_t)-1 ? -1 : (double)t;
+    }
+    return ut_parse_duration(v, &d) == 0 ? now + d : -1;
+}
 
 /* --halt never | soon,fail=N | now,fail=N | soon,fail=P% (GNU parallel's). */
 static int parse_halt(const char *v, run_halt *h)
@@ -179,6 +225,9 @@ int cmd_run(int argc, char **argv)
         {"follow-workdir-links", no_argument, NULL, O_FOLLOW_LINKS},
         {"halt", required_argument, NULL, O_HALT},
         {"on-fail", required_argument, NULL, O_ON_FAIL},
+        {"deadline", required_argument, NULL, O_DEADLINE},
+        {"end-margin", required_argument, NULL, O_END_MARGIN},
+        {"infra-retries", required_argument, NULL, O_INFRA_RETRIES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -191,6 +240,8 @@ int cmd_run(int argc, char **argv)
     c.stdout_name = "stdout.txt";
     c.stderr_name = "stderr.txt";
     c.grace = 5;
+    c.end_margin = -1;
+    c.infra_retries = 3;
     c.resume = RUN_RESUME_RECIPE;
     c.progress = -1;
     c.journal_path = "batchtile.journal";
@@ -293,6 +344,20 @@ int cmd_run(int argc, char **argv)
             }
             break;
         }
+        case O_DEADLINE:
+            if ((c.deadline = parse_deadline(optarg)) < 0)
+                return cli_usage_error("run", "--deadline: expected a duration (90s, 5m, 1h, "
+                                              "[[HH:]MM:]SS), @SECONDS or YYYY-MM-DDTHH:MM[:SS], "
+                                              "found '%s'", optarg);
+            break;
+        case O_END_MARGIN:
+            if (ut_parse_duration(optarg, &c.end_margin) < 0)
+                return cli_usage_error("run", "--end-margin: expected a duration such as 30s or "
+                                              "2m, found '%s'", optarg);
+            break;
+        case O_INFRA_RETRIES:
+            r = cli_int("run", "--infra-retries", optarg, 0, &c.infra_retries);
+            break;
         case O_HALT:
             if (parse_halt(optarg, &c.halt) < 0)
                 return cli_usage_error("run", "--halt: expected never, soon,fail=N, now,fail=N "

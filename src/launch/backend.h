@@ -34,6 +34,8 @@ typedef struct launch_status {
     const char *reason;  /* a backend's own explanation (e.g. "cannot start"), or NULL */
     int timed_out;       /* the backend enforced the time limit and it ran out */
     double t_start, t_end; /* when it really ran (epoch seconds), 0 when unknown */
+    int infra;           /* the infrastructure's failure, not the program's (a Flux
+                            exception such as a node failure) */
 } launch_status;
 
 typedef struct launch_backend launch_backend;
@@ -54,6 +56,12 @@ typedef struct launch_ops {
     void (*process)(launch_backend *b);
     /* Release the backend. */
     void (*destroy)(launch_backend *b);
+    /* Optional: was this failed attempt the infrastructure's fault (its
+     * stderr at err_path holds the launcher's own words)? 1 with why set
+     * and, when one node is to blame, its name in node (else ""); 2 when the
+     * allocation itself is ending; 0 when it is the program's. */
+    int (*infra)(launch_backend *b, const launch_job *job, const char *err_path, char *why,
+                 size_t whysz, char *node, size_t nodesz);
 } launch_ops;
 
 struct launch_backend {

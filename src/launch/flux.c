@@ -88,6 +88,13 @@ static void on_result(flux_future_t *f, void *arg)
                      etype ? etype : "?", enote && *enote ? ": " : "", enote ? enote : "");
             if (waitstatus < 0 || result == FLUX_JOB_RESULT_CANCELED)
                 st.reason = why;
+            /* an exception the program did not raise (a node lost, the
+             * scheduler, the instance) is the infrastructure's */
+            if (result != FLUX_JOB_RESULT_CANCELED && etype &&
+                (strcmp(etype, "node-failure") == 0 || strcmp(etype, "lost") == 0 ||
+                 strcmp(etype, "alloc") == 0 || strcmp(etype, "start") == 0 ||
+                 strcmp(etype, "shutdown") == 0))
+                st.infra = 1;
         }
     }
     flux_future_destroy(f);
@@ -206,7 +213,7 @@ static void flux_destroy(launch_backend *b)
 }
 
 static const launch_ops flux_ops = {
-    "flux", flux_start, flux_signal, flux_fd, flux_process, flux_destroy,
+    "flux", flux_start, flux_signal, flux_fd, flux_process, flux_destroy, NULL,
 };
 
 launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,

@@ -109,6 +109,7 @@ static int local_signal(launch_backend *b, launch_job *j, int sig)
 
 static const launch_ops local_ops = {
     "local", local_start, local_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
+    NULL,
 };
 
 launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,

@@ -158,8 +158,60 @@ static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, 
     return -1;
 }
 
+/* srun's own error lines in a failed step's stderr: the infrastructure's
+ * failures, never the program's. */
+static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_path, char *why,
+                       size_t whysz, char *node, size_t nodesz)
+{
+    (void)b;
+    (void)j;
+    node[0] = '\0';
+    int fd = open(err_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    char buf[16384];
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)sizeof buf - 1 ? end - (off_t)sizeof buf + 1 : 0;
+    ssize_t n = pread(fd, buf, sizeof buf - 1, from);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+        if (strncmp(l, "srun: error: ", 13) != 0)
+            continue;
+        char line[512];
+        size_t len = strcspn(l, "\n");
+        snprintf(line, sizeof line, "%.*s", (int)len, l);
+        const char *on;
+        if (strstr(line, "Unable to create step") || strstr(line, "Unable to create job step")) {
+            snprintf(why, whysz, "%s", line);
+            return strstr(line, "already completing or completed") ||
+                           strstr(line, "Job/step already completing")
+                       ? 2 : 1;
+        }
+        if ((on = strstr(line, "Node failure on ")) != NULL) {
+            snprintf(node, nodesz, "%.*s", (int)strcspn(on + 16, " \t,"), on + 16);
+            snprintf(why, whysz, "%s", line);
+            return 1;
+        }
+        if (strstr(line, "Task launch for") && (on = strstr(line, "failed on node ")) != NULL) {
+            snprintf(node, nodesz, "%.*s", (int)strcspn(on + 15, " :\t,"), on + 15);
+            snprintf(why, whysz, "%s", line);
+            return 1;
+        }
+        if (strstr(line, "Communication connection failure") ||
+            strstr(line, "Zero Bytes were transmitted or received")) {
+            snprintf(why, whysz, "%s", line);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 static const launch_ops slurm_ops = {
     "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
+    slurm_infra,
 };
 
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,

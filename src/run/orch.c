@@ -35,7 +35,7 @@
 
 enum { ST_PENDING, ST_RUNNING, ST_DONE };
 /* why a batch stopped early, besides a signal (their numbers are positive) */
-enum { STOP_FAULT = -1, STOP_HALT = -2 };
+enum { STOP_FAULT = -1, STOP_HALT = -2, STOP_CLOCK = -3 };
 
 typedef struct ev_state {
     run_item *item;
@@ -55,6 +55,8 @@ typedef struct ev_state {
     double kill_at;     /* monotonic; when TERM turns into KILL */
     int kill_stage;     /* 0 none, 1 TERM sent, 2 KILL sent */
     int timed_out, interrupted;
+    int not_run;        /* ended without a result through no fault of its own */
+    int infra_tries;    /* attempts the infrastructure spoiled */
 } ev_state;
 
 typedef struct orch {
@@ -83,8 +85,14 @@ typedef struct orch {
     size_t ncooling, capcooling;
     size_t ndone, nfailed, nresumed;
     size_t nfailed_own; /* final failures of evaluations that ran (for --halt) */
+    size_t nnotrun;     /* of the failed: not run (the allocation ended, the infrastructure) */
+    double stop_at;     /* monotonic: the allocation's end minus the margin; 0 none */
+    double ends_at;     /* wall clock: the allocation's end; 0 unknown */
+    double margin;
+    double grace;       /* TERM to KILL: --grace, shorter near the allocation's end */
+    int clock_killed;   /* the running evaluations were stopped for the clock */
     int stopping; /* the signal that stopped us, or STOP_FAULT / STOP_HALT */
-    char stop_why[256]; /* "interrupted by SIGTERM", "stopped: ..." */
+    char stop_why[320]; /* "interrupted by SIGTERM", "stopped: ..." */
     int second_signal;
     double t_start_mono, t_start_wall;
     double runtime_sum; /* of the evaluations finished in this run, for the ETA */
@@ -135,6 +143,7 @@ static json_t *placement_json(const orch *o, const pool_placement *pl)
 }
 
 static void begin_stop(orch *o, int cause, int kill, const char *why);
+static void begin_clock_stop(orch *o, int kill, const char *why);
 
 /* A fault of the machine (a full disk, an I/O error): said once, and the
  * batch stops as on SIGTERM; the results file is still written if at all
@@ -174,7 +183,7 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
     run_recipe_hex(o->recipe.all, recipe);
     json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
                             (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "status",
-                            ok ? "ok" : "failed", "final", final, "attempt", e->attempt, "start",
+                            ok ? "ok" : e->not_run ? "not_run" : "failed", "final", final, "attempt", e->attempt, "start",
                             e->t0_wall, "end", t_end, "workdir", e->cwd ? e->cwd : "",
                             "placement", placement_json(o, &e->place));
     if (st && st->exited)
@@ -453,7 +462,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     char msg[PATH_MAX + 1024], params[PATH_MAX], results[PATH_MAX], rpath[PATH_MAX];
     e->place = *pl;
     e->attempt++;
-    e->timed_out = e->interrupted = 0;
+    e->timed_out = e->interrupted = e->not_run = 0;
     e->kill_stage = 0;
     e->t0_mono = mono();
     e->t0_wall = wall();
@@ -631,7 +640,11 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     if (st && st->t_start > 0)
         e->t0_wall = st->t_start; /* when it ran, not when it was handed over */
     int ok = text != NULL;
-    int retry = !ok && e->attempt <= o->cfg->retries && !o->stopping;
+    /* the infrastructure's failures do not use the evaluation's --retries:
+     * they have their own bound, and then the evaluation is not run */
+    int retry = !ok && !o->stopping &&
+                (e->not_run ? e->infra_tries > 0 && e->infra_tries <= o->cfg->infra_retries
+                            : e->attempt - e->infra_tries <= o->cfg->retries);
     free(e->reason);
     e->reason = ok ? NULL : strdup(reason ? reason : "failed");
     journal_eval(o, e, st, ok, !retry, t_end);
@@ -655,7 +668,18 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     free(e->out_name);
     free(e->err_name);
     e->out_name = e->err_name = NULL;
-    if (!ok) {
+    if (!ok && e->not_run) {
+        /* not the simulation's failure: said once for all at the end when
+         * the allocation ended, here when the infrastructure gave up */
+        o->nfailed++;
+        o->nnotrun++;
+        if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
+            run_progress_clear(&o->progress);
+            ut_err("evaluation %ld (%s): not run: %s (%d attempt%s spoiled by the "
+                   "infrastructure)", e->item->eval, e->cwd ? e->cwd : "?", e->reason,
+                   e->infra_tries, e->infra_tries == 1 ? "" : "s");
+        }
+    } else if (!ok) {
         o->nfailed++;
         run_progress_clear(&o->progress);
         char tries[48] = "";
@@ -695,6 +719,38 @@ static int add_evidence(const ev_state *e, char *out, size_t outsz)
     else if (r == 0)
         snprintf(out, outsz, "%.1000s is empty", path);
     return r >= 0;
+}
+
+/* Was this failed attempt the infrastructure's (a step Slurm would not
+ * create, a node failure, a Flux exception the program did not raise)? Then
+ * it is marked not run, why says so, and a failed node takes no more work. */
+static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *why,
+                           size_t whysz)
+{
+    char iwhy[600] = "", node[256] = "", path[PATH_MAX];
+    int r = st->infra;
+    if (r)
+        snprintf(iwhy, sizeof iwhy, "%.590s", st->reason ? st->reason : why);
+    if (!r && o->be->ops->infra && e->err_name && e->cwd &&
+        (e->err_name[0] == '/' ? snprintf(path, sizeof path, "%s", e->err_name) < (int)sizeof path
+                               : ut_path_join(path, sizeof path, e->cwd, e->err_name) == 0))
+        r = o->be->ops->infra(o->be, &e->job, path, iwhy, sizeof iwhy, node, sizeof node);
+    if (!r)
+        return;
+    e->not_run = 1;
+    e->infra_tries++;
+    snprintf(why, whysz, "the infrastructure: %s", iwhy);
+    if (r == 2) {
+        /* the allocation itself is ending: what remains is for the next one */
+        begin_clock_stop(o, 1, "the allocation is ending (Slurm creates no more steps)");
+        return;
+    }
+    for (int i = 0; node[0] && i < o->res.nnodes; i++)
+        if (strcmp(o->res.nodes[i].name, node) == 0 && pool_node_down(o->pool, i)) {
+            run_progress_clear(&o->progress);
+            ut_err("node %s failed (%s): no more evaluations are placed there; %d node%s left",
+                   node, iwhy, pool_nodes_up(o->pool), pool_nodes_up(o->pool) == 1 ? "" : "s");
+        }
 }
 
 /* The backend says a job ended. */
@@ -746,6 +802,12 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (add_evidence(e, evid, sizeof evid) > 0)
             e->evidence = strdup(evid);
     }
+    if (!text && e->interrupted && o->stopping == STOP_CLOCK) {
+        e->not_run = 1;
+        snprintf(why, sizeof why, "not run: %s", o->stop_why);
+    } else if (!text && !e->interrupted && !e->timed_out) {
+        classify_infra(o, e, st, why, sizeof why);
+    }
     finish_eval(o, e, text, text ? NULL : reason, st);
 }
 
@@ -754,6 +816,16 @@ static void schedule(orch *o)
 {
     size_t cap = (size_t)o->cfg->max_running;
     while (!o->stopping && sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
+        /* nothing starts that its time limit would carry past the
+         * allocation's end (minus the margin) */
+        if (o->stop_at > 0 && o->cfg->time_limit > 0 && mono() + o->cfg->time_limit > o->stop_at) {
+            char why[200], lim[32];
+            fmt_seconds(o->cfg->time_limit, lim, sizeof lim);
+            snprintf(why, sizeof why, "the allocation ends in %.0f s, before -t %s would",
+                     o->ends_at - wall(), lim);
+            begin_clock_stop(o, 0, why);
+            break;
+        }
         size_t id;
         pool_placement pl = {0, NULL};
         if (o->be->places_itself) {
@@ -777,7 +849,7 @@ static void signal_all(orch *o, int sig, int stage, double now)
             continue;
         o->be->ops->signal(o->be, &e->job, sig);
         e->kill_stage = stage;
-        e->kill_at = now + o->cfg->grace;
+        e->kill_at = now + o->grace;
     }
 }
 
@@ -796,6 +868,29 @@ static void begin_stop(orch *o, int cause, int kill, const char *why)
     for (size_t i = 0; i < o->nrunning; i++)
         o->running[i]->interrupted = 1;
     signal_all(o, SIGTERM, 1, mono());
+}
+
+/* The allocation's end is near (the clock reached the margin, the
+ * scheduler's warning signal, or Slurm refusing steps): start nothing more;
+ * with kill, stop what runs too, within the margin. What did not finish is
+ * not run, and the exit status says so (75). */
+static void begin_clock_stop(orch *o, int kill, const char *why)
+{
+    if (o->stopping && o->stopping != STOP_CLOCK)
+        return;
+    if (!o->stopping) {
+        char w[300];
+        snprintf(w, sizeof w, "%s", why);
+        begin_stop(o, STOP_CLOCK, 0, w);
+    }
+    if (kill && !o->clock_killed) {
+        o->clock_killed = 1;
+        if (o->margin > 0 && o->grace > o->margin / 2)
+            o->grace = o->margin / 2;
+        for (size_t i = 0; i < o->nrunning; i++)
+            o->running[i]->interrupted = 1;
+        signal_all(o, SIGTERM, 1, mono());
+    }
 }
 
 static void on_stop_signal(orch *o, int sig)
@@ -823,7 +918,7 @@ static void check_timers(orch *o, double now)
             e->timed_out = 1;
             o->be->ops->signal(o->be, &e->job, SIGTERM);
             e->kill_stage = 1;
-            e->kill_at = now + o->cfg->grace;
+            e->kill_at = now + o->grace;
         } else if (e->kill_stage == 1 && now >= e->kill_at) {
             o->be->ops->signal(o->be, &e->job, SIGKILL);
             e->kill_stage = 2;
@@ -844,6 +939,8 @@ static int next_timeout(orch *o, double now)
     }
     if (run_journal_dirty(o->journal) && o->last_sync + 0.1 < next)
         next = o->last_sync + 0.1;
+    if (o->stop_at > 0 && !o->clock_killed && o->stop_at < next)
+        next = o->stop_at;
     for (size_t i = 0; i < o->ncooling; i++)
         if (o->cooling[i].due < next)
             next = o->cooling[i].due;
@@ -872,6 +969,8 @@ static int event_loop(orch *o)
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
     sigaddset(&mask, SIGWINCH);
+    sigaddset(&mask, SIGUSR1);
+    sigaddset(&mask, SIGUSR2);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (sfd < 0 || ep < 0) {
@@ -917,6 +1016,12 @@ static int event_loop(orch *o)
                         chld = 1;
                     else if ((int)si.ssi_signo == SIGWINCH)
                         draw_progress(o, 1);
+                    else if ((int)si.ssi_signo == SIGUSR1 || (int)si.ssi_signo == SIGUSR2) {
+                        char why[128];
+                        snprintf(why, sizeof why, "SIG%s: the scheduler says the allocation "
+                                 "ends soon", signame((int)si.ssi_signo));
+                        begin_clock_stop(o, 1, why);
+                    }
                     else
                         on_stop_signal(o, (int)si.ssi_signo);
                 }
@@ -928,6 +1033,13 @@ static int event_loop(orch *o)
             o->be->ops->process(o->be);
         now = mono();
         check_timers(o, now);
+        if (o->stop_at > 0 && now >= o->stop_at && !o->clock_killed &&
+            (!o->stopping || o->stopping == STOP_CLOCK)) {
+            char why[160];
+            snprintf(why, sizeof why, "the allocation ends in %.0f s (--end-margin %.0f s)",
+                     o->ends_at - wall(), o->margin);
+            begin_clock_stop(o, 1, why);
+        }
         if (run_journal_dirty(o->journal) && now - o->last_sync >= 0.1) {
             run_journal_sync(o->journal);
             o->last_sync = now;
@@ -1056,10 +1168,13 @@ static void summary(orch *o, int wrote)
     double t = mono() - o->t_start_mono;
     snprintf(el, sizeof el, "%d:%02d", (int)(t / 60), (int)t % 60);
     char extra[128] = "";
+    size_t w = 0;
+    if (o->nnotrun)
+        w += (size_t)snprintf(extra + w, sizeof extra - w, ", %zu not run", o->nnotrun);
     if (o->nresumed)
-        snprintf(extra, sizeof extra, ", %zu taken from the journal", o->nresumed);
+        snprintf(extra + w, sizeof extra - w, ", %zu taken from the journal", o->nresumed);
     ut_err("%zu evaluation%s: %zu ok, %zu failed%s; %s elapsed; %s %s", o->batch.n,
-           o->batch.n == 1 ? "" : "s", o->ndone - o->nfailed, o->nfailed, extra, el,
+           o->batch.n == 1 ? "" : "s", o->ndone - o->nfailed, o->nfailed - o->nnotrun, extra, el,
            wrote ? "wrote" : "could not write", o->cfg->results_path);
 }
 
@@ -1162,6 +1277,18 @@ int run_execute(const run_config *c)
     }
     o->be->done = on_done;
     o->be->done_arg = o;
+    /* the allocation's clock: its end from the scheduler, or --deadline */
+    o->grace = c->grace;
+    o->ends_at = o->res.ends_at;
+    if (c->deadline > 0 && (o->ends_at <= 0 || c->deadline < o->ends_at))
+        o->ends_at = c->deadline;
+    if (o->ends_at > 0) {
+        double left = o->ends_at - wall();
+        o->margin = c->end_margin >= 0 ? c->end_margin : fmin(60, fmax(10, 0.05 * left));
+        o->stop_at = mono() + left - o->margin;
+        if (o->stop_at <= mono() + 0.001)
+            o->stop_at = mono() + 0.001;
+    }
 
     o->ev = calloc(o->batch.n, sizeof *o->ev);
     o->running = calloc(o->batch.n, sizeof *o->running);
@@ -1181,6 +1308,8 @@ int run_execute(const run_config *c)
     sigaddset(&mask, SIGTERM);
     sigaddset(&mask, SIGHUP);
     sigaddset(&mask, SIGWINCH);
+    sigaddset(&mask, SIGUSR1);
+    sigaddset(&mask, SIGUSR2);
     sigprocmask(SIG_BLOCK, &mask, &old);
     signal(SIGPIPE, SIG_IGN);
 
@@ -1210,22 +1339,32 @@ int run_execute(const run_config *c)
 
     event_loop(o);
 
-    /* what never ran (interrupted) fails as such */
-    size_t not_run = 0;
+    /* what never ran: FAIL in the results (Dakota needs a section for each),
+     * recorded in the journal as not run, never as the simulation's failure */
+    size_t not_run = 0, stopped = o->nnotrun;
     for (size_t i = 0; i < o->batch.n; i++) {
         ev_state *e = &o->ev[i];
         if (e->state == ST_PENDING) {
             not_run++;
-            char why[320];
+            char why[330];
             snprintf(why, sizeof why, "not run: %.300s", o->stop_why);
+            free(e->reason);
             e->reason = strdup(why);
+            e->not_run = 1;
             e->state = ST_DONE;
+            e->t0_wall = wall();
+            journal_eval(o, e, NULL, 0, 1, e->t0_wall);
             o->ndone++;
             o->nfailed++;
+            o->nnotrun++;
         }
     }
     run_progress_clear(&o->progress);
-    if (not_run)
+    if (o->stopping == STOP_CLOCK)
+        ut_err("%s: %zu evaluation%s not started, %zu stopped; run the same command in a new "
+               "allocation to finish them", o->stop_why, not_run, not_run == 1 ? "" : "s",
+               stopped);
+    else if (not_run)
         ut_err("%zu evaluation%s not started: FAIL (%s)", not_run, not_run == 1 ? "" : "s",
                o->stop_why);
 
@@ -1273,6 +1412,8 @@ int run_execute(const run_config *c)
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (!wrote || o->stopping == STOP_FAULT || o->sys_error)
         status = 3;
+    else if (o->stopping == STOP_CLOCK)
+        status = 75; /* EX_TEMPFAIL: the allocation ended; run again to finish */
     else if (o->stopping > 0)
         status = 128 + o->stopping;
 out:

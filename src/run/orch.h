@@ -50,6 +50,9 @@ typedef struct run_config {
     int follow_workdir_links; /* --follow-workdir-links */
     run_halt halt;       /* --halt */
     int on_fail;         /* RUN_ON_FAIL_*: how a failed evaluation is written */
+    double deadline;     /* --deadline: wall clock (s since the epoch), 0 none */
+    double end_margin;   /* --end-margin: seconds before the end to stop, < 0 default */
+    int infra_retries;   /* --infra-retries: attempts the infrastructure may spoil */
     double on_fail_value; /* --on-fail value:X */
 } run_config;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 typedef struct pnode {
+    int down; /* failed: nothing more is placed there */
     int ncores, ngpus;
     int free_cores, free_gpus;
     unsigned char *core_busy, *gpu_busy;
@@ -57,6 +58,8 @@ void pool_destroy(pool *p)
 /* How many tasks of the request node n can take now. */
 static int tasks_fit(const pnode *n, const pool_request *q)
 {
+    if (n->down)
+        return 0;
     if (q->exclusive && (n->free_cores != n->ncores || n->free_gpus != n->ngpus))
         return 0;
     int t = q->cores_per_task > 0 ? n->free_cores / q->cores_per_task : q->ntasks;
@@ -265,4 +268,20 @@ int pool_feasible(const pool *p, const pool_request *q, char *msg, size_t msgsz)
                  q->exclusive ? " (exclusive)" : "");
     pool_destroy(empty);
     return ok;
+}
+
+int pool_node_down(pool *p, int node)
+{
+    if (node < 0 || node >= p->nnodes || p->nodes[node].down)
+        return 0;
+    p->nodes[node].down = 1;
+    return 1;
+}
+
+int pool_nodes_up(const pool *p)
+{
+    int n = 0;
+    for (int i = 0; i < p->nnodes; i++)
+        n += !p->nodes[i].down;
+    return n;
 }

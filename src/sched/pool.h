@@ -45,6 +45,11 @@ int pool_alloc(pool *p, const pool_request *req, pool_placement *out);
 void pool_release(pool *p, pool_placement *pl);
 /* Free a placement's arrays without giving anything back (for copies). */
 void pool_placement_free(pool_placement *pl);
+/* Mark a node as failed: nothing more is placed on it (what runs there is
+ * released as usual). 1 when it was up. */
+int pool_node_down(pool *p, int node);
+/* How many nodes are not down. */
+int pool_nodes_up(const pool *p);
 /* Cores and GPUs free now, over all nodes. */
 int pool_free_cores(const pool *p);
 int pool_free_gpus(const pool *p);
