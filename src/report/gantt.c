@@ -15,6 +15,7 @@ enum { WIDTH = 1200, LEFT = 120, RIGHT = 24, TOP = 48, BOTTOM = 64 };
 #define COL_OK "#43a047"
 #define COL_FAIL "#e53935"
 #define COL_RETRY "#fb8c00"
+#define COL_NOTRUN "#9e9e9e"
 
 typedef struct layout {
     const report_run *r;
@@ -52,12 +53,12 @@ static void esc(dak_buf *b, const char *s)
 
 static const char *colour(const report_eval *e)
 {
-    return e->ok ? COL_OK : e->final ? COL_FAIL : COL_RETRY;
+    return e->ok ? COL_OK : e->not_run ? COL_NOTRUN : e->final ? COL_FAIL : COL_RETRY;
 }
 
 static const char *klass(const report_eval *e)
 {
-    return e->ok ? "ok" : e->final ? "failed" : "retry";
+    return e->ok ? "ok" : e->not_run ? "notrun" : e->final ? "failed" : "retry";
 }
 
 /* A nice tick step for a span of seconds. */
@@ -326,9 +327,12 @@ int report_gantt_svg(const report_run *r, dak_buf *b)
     /* legend */
     static const struct {
         const char *col, *what;
-    } legend[] = {{COL_OK, "ok"}, {COL_FAIL, "failed"}, {COL_RETRY, "failed, retried"}};
-    double lx = LEFT + L.plot_w - 330;
-    for (int i = 0; i < 3; i++) {
+    } legend[] = {{COL_OK, "ok"},
+                  {COL_FAIL, "failed"},
+                  {COL_RETRY, "failed, retried"},
+                  {COL_NOTRUN, "not run"}};
+    double lx = LEFT + L.plot_w - 430;
+    for (int i = 0; i < 4; i++) {
         dak_buf_printf(b,
                        "<rect class=\"legend\" x=\"%.2f\" y=\"30\" width=\"12\" height=\"12\" "
                        "fill=\"%s\"/><text x=\"%.2f\" y=\"40\" font-size=\"11\" fill=\"#333\">%s"

@@ -114,6 +114,7 @@ static void on_record(void *arg, const void *record)
         e->final = json_is_true(json_object_get(o, "final"));
         const char *st = json_string_value(json_object_get(o, "status"));
         e->ok = st && strcmp(st, "ok") == 0;
+        e->not_run = st && strcmp(st, "not_run") == 0;
         e->start = num(json_object_get(o, "start"));
         e->end = num(json_object_get(o, "end"));
         json_t *ex = json_object_get(o, "exit"), *sg = json_object_get(o, "signal");

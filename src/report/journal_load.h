@@ -17,6 +17,7 @@ typedef struct report_eval {
     int exited, code, signo;
     char *reason, *workdir;
     char *evidence; /* the stderr file and its last line, when it failed */
+    int not_run;    /* not the simulation's failure: the allocation ended, the infrastructure */
     int nslices;
     report_slice *slices;
 } report_eval;

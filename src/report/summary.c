@@ -12,7 +12,7 @@ typedef struct reason_count {
 } reason_count;
 
 typedef struct stats {
-    long ok, failed, attempts;
+    long ok, failed, not_run, attempts;
     double makespan;
     double rt_min, rt_med, rt_p90, rt_max; /* final attempts' runtimes */
     double util;                           /* core-seconds used / available */
@@ -86,6 +86,8 @@ static void compute(const report_run *r, stats *s)
             continue;
         if (e->ok)
             s->ok++;
+        else if (e->not_run)
+            s->not_run++;
         else {
             s->failed++;
             add_reason(s, e->reason);
@@ -144,9 +146,12 @@ void report_print(const report_run *r, const char *journal, FILE *out)
             r->nnodes, r->nnodes == 1 ? "" : "s", report_total_cores(r));
     fprintf(out, "  evaluations   %ld in the batch: %ld ok, %ld failed", r->evaluations, s.ok,
             s.failed);
+    if (s.not_run)
+        fprintf(out, ", %ld not run (the allocation ended, or the infrastructure failed them)",
+                s.not_run);
     if (r->resumed)
         fprintf(out, ", %ld taken from the journal", r->resumed);
-    if (s.attempts > s.ok + s.failed)
+    if (s.attempts > s.ok + s.failed + s.not_run)
         fprintf(out, " (%ld attempts with retries)", s.attempts);
     if (r->interrupted)
         fprintf(out, "; the run was interrupted");
@@ -172,7 +177,7 @@ void report_print(const report_run *r, const char *journal, FILE *out)
         fprintf(out, "  failed evaluations:\n");
         for (size_t i = 0; i < r->n && listed < SHOWN; i++) {
             const report_eval *e = &r->evals[i];
-            if (e->final && !e->ok) {
+            if (e->final && !e->ok && !e->not_run) {
                 fprintf(out, "    %-8ld %-24s %s\n", e->eval, e->workdir ? e->workdir : "",
                         e->reason ? e->reason : "failed");
                 listed++;
@@ -204,7 +209,7 @@ int report_print_json(const report_run *r, const char *journal, FILE *out)
                                                jnum(s.node_util[i])));
     for (size_t i = 0; i < r->n; i++) {
         const report_eval *e = &r->evals[i];
-        if (!e->final || e->ok)
+        if (!e->final || e->ok || e->not_run)
             continue;
         json_t *f = json_pack("{s:I,s:s,s:s}", "eval", (json_int_t)e->eval, "workdir",
                               e->workdir ? e->workdir : "", "reason",
@@ -218,6 +223,7 @@ int report_print_json(const report_run *r, const char *journal, FILE *out)
     json_object_set_new(o, "evaluations", json_integer(r->evaluations));
     json_object_set_new(o, "ok", json_integer(s.ok));
     json_object_set_new(o, "failed", json_integer(s.failed));
+    json_object_set_new(o, "not_run", json_integer(s.not_run));
     json_object_set_new(o, "resumed", json_integer(r->resumed));
     json_object_set_new(o, "attempts", json_integer(s.attempts));
     json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
