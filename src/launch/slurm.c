@@ -19,6 +19,7 @@ typedef struct slurm_be {
     char srun[4096];
     int exact;          /* srun has --exact (Slurm 20.11 and newer) */
     char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
+    int overlap;        /* a node failed: steps start with --overlap (below) */
 } slurm_be;
 
 static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
@@ -78,6 +79,11 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     /* only the cores asked for, and none of the job's memory reserved, so
      * that steps run side by side */
     bad |= launch_argv_add(&a, "%s", S->exact ? "--exact" : "--exclusive") | launch_argv_add(&a, "--mem=0");
+    /* after a node failure Slurm shrinks the job, and (22.05) no longer gives
+     * back the cores of steps that end after that: new steps would wait for
+     * them forever. The pool still keeps evaluations from sharing cores. */
+    if (S->overlap)
+        bad |= launch_argv_add(&a, "--overlap");
     if (S->mpi[0])
         bad |= launch_argv_add(&a, "--mpi=%s", S->mpi);
     bad |= launch_argv_add(&a, "--job-name=batchtile.%ld", j->eval);
@@ -163,7 +169,7 @@ static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, 
 static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_path, char *why,
                        size_t whysz, char *node, size_t nodesz)
 {
-    (void)b;
+    slurm_be *S = (slurm_be *)b;
     (void)j;
     node[0] = '\0';
     int fd = open(err_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -193,6 +199,7 @@ static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_p
         if ((on = strstr(line, "Node failure on ")) != NULL) {
             snprintf(node, nodesz, "%.*s", (int)strcspn(on + 16, " \t,"), on + 16);
             snprintf(why, whysz, "%s", line);
+            S->overlap = 1;
             return 1;
         }
         if (strstr(line, "Task launch for") && (on = strstr(line, "failed on node ")) != NULL) {
