@@ -960,6 +960,30 @@ static void draw_progress(orch *o, int force)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+/* Act on the signals waiting in the signalfd. */
+static void read_signals(orch *o, int sfd)
+{
+    struct signalfd_siginfo si;
+    int chld = 0;
+    while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        int sig = (int)si.ssi_signo;
+        if (sig == SIGCHLD) {
+            chld = 1;
+        } else if (sig == SIGWINCH) {
+            draw_progress(o, 1);
+        } else if (sig == SIGUSR1 || sig == SIGUSR2) {
+            char why[128];
+            snprintf(why, sizeof why, "SIG%s: the scheduler says the allocation ends soon",
+                     signame(sig));
+            begin_clock_stop(o, 1, why);
+        } else {
+            on_stop_signal(o, sig);
+        }
+    }
+    if (chld)
+        o->be->ops->process(o->be);
+}
+
 static int event_loop(orch *o)
 {
     sigset_t mask;
@@ -984,6 +1008,9 @@ static int event_loop(orch *o)
         ev.data.fd = bfd;
         epoll_ctl(ep, EPOLL_CTL_ADD, bfd, &ev);
     }
+    /* a signal that came while we set up (they are blocked from main on)
+     * is acted on before anything starts */
+    read_signals(o, sfd);
     for (;;) {
         release_due(o, mono());
         if (!o->stopping)
@@ -1007,28 +1034,9 @@ static int event_loop(orch *o)
             ut_err("epoll_wait: %s", strerror(errno));
             break;
         }
-        for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd == sfd) {
-                struct signalfd_siginfo si;
-                int chld = 0;
-                while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-                    if ((int)si.ssi_signo == SIGCHLD)
-                        chld = 1;
-                    else if ((int)si.ssi_signo == SIGWINCH)
-                        draw_progress(o, 1);
-                    else if ((int)si.ssi_signo == SIGUSR1 || (int)si.ssi_signo == SIGUSR2) {
-                        char why[128];
-                        snprintf(why, sizeof why, "SIG%s: the scheduler says the allocation "
-                                 "ends soon", signame((int)si.ssi_signo));
-                        begin_clock_stop(o, 1, why);
-                    }
-                    else
-                        on_stop_signal(o, (int)si.ssi_signo);
-                }
-                if (chld)
-                    o->be->ops->process(o->be);
-            }
-        }
+        for (int i = 0; i < n; i++)
+            if (evs[i].data.fd == sfd)
+                read_signals(o, sfd);
         if (bfd >= 0)
             o->be->ops->process(o->be);
         now = mono();

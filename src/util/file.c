@@ -15,6 +15,59 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Read fd to its end into m (NUL-terminated), at most max bytes (EFBIG
+ * beyond), starting with room for hint; fd is closed. 0, or -1 with errno. */
+static int read_fd(int fd, size_t hint, size_t max, ut_map *m)
+{
+    size_t cap = hint > 0 ? hint : 1, len = 0;
+    char *buf = malloc(cap + 1);
+    int e = 0;
+    if (!buf) {
+        e = ENOMEM;
+        goto fail;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > max) {
+                e = EFBIG;
+                goto fail;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *nb = realloc(buf, ncap + 1);
+            if (!nb) {
+                e = ENOMEM;
+                goto fail;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            e = errno;
+            goto fail;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    if (len > max) {
+        e = EFBIG;
+        goto fail;
+    }
+    close(fd);
+    buf[len] = '\0';
+    m->data = buf;
+    m->len = len;
+    return 0;
+fail:
+    free(buf);
+    close(fd);
+    errno = e;
+    return -1;
+}
+
 int ut_file_map(const char *path, ut_map *m)
 {
     m->data = NULL;
@@ -38,46 +91,10 @@ int ut_file_map(const char *path, ut_map *m)
         }
     }
     /* small files (results, journals of small runs) are cheaper to read */
-    size_t cap = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-                     ? (size_t)st.st_size + 2
-                     : 65536,
-           len = 0;
-    char *buf = malloc(cap);
-    if (!buf) {
-        close(fd);
-        return -1;
-    }
-    for (;;) {
-        if (len + 1 >= cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        ssize_t n = read(fd, buf + len, cap - len - 1);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            free(buf);
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    buf[len] = '\0';
-    m->data = buf;
-    m->len = len;
-    return 0;
+    size_t hint = (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+                      ? (size_t)st.st_size + 1
+                      : 65536;
+    return read_fd(fd, hint, (size_t)-1 / 2, m);
 }
 
 void ut_file_unmap(ut_map *m)
@@ -350,71 +367,13 @@ int ut_file_read_bounded(const char *path, size_t max, ut_map *m)
     if (fd < 0)
         return -1;
     struct stat st;
-    if (fstat(fd, &st) < 0) {
-        int e = errno;
+    int e = fstat(fd, &st) < 0 ? errno : !S_ISREG(st.st_mode) ? EINVAL
+                                      : (unsigned long long)st.st_size > max ? EFBIG : 0;
+    if (e) {
         close(fd);
         errno = e;
         return -1;
     }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        errno = EINVAL;
-        return -1;
-    }
-    if ((unsigned long long)st.st_size > max) {
-        close(fd);
-        errno = EFBIG;
-        return -1;
-    }
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf) {
-        close(fd);
-        errno = ENOMEM;
-        return -1;
-    }
-    for (;;) {
-        /* it may grow while we read: at most max bytes, one more to tell */
-        if (len == cap) {
-            if (cap > max) {
-                free(buf);
-                close(fd);
-                errno = EFBIG;
-                return -1;
-            }
-            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                errno = ENOMEM;
-                return -1;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            errno = e;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    if (len > max) {
-        free(buf);
-        errno = EFBIG;
-        return -1;
-    }
-    buf[len] = '\0';
-    m->data = buf;
-    m->len = len;
-    return 0;
+    /* it may grow while we read: at most max bytes, one more to tell */
+    return read_fd(fd, (size_t)st.st_size + 1, max, m);
 }

@@ -9,6 +9,7 @@ batchtile's own parsers, and compares every requested value, gradient and
 Hessian with the formulas. Evaluations named with --fail must be FAIL.
 """
 import json
+import os
 import math
 import re
 import sys
@@ -84,17 +85,12 @@ def textbook(x, dvv):
 
 
 def sections_standard(text):
-    out, cur = [], []
-    for line in text.splitlines():
-        if line.startswith('#'):
-            if cur or out:  # Dakota skips a '#' line before any content
-                out.append(cur)
-            cur = []
-        else:
-            cur.append(line)
-    if any(l.strip() for l in cur):
-        out.append(cur)
-    return out
+    """Dakota's reading of a standard batch results file (dakota_sections.py),
+    each section as its list of lines."""
+    import runpy
+    sections = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           'dakota_sections.py'))['sections']
+    return [s.splitlines() for s in sections(text)]
 
 
 def numbers(lines):

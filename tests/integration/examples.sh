@@ -5,15 +5,7 @@
 # study` stands in for `dakota -i`: it runs the same input files.
 . "$(dirname "$0")/lib.sh"
 EX="$BT_TESTS/../examples"
-CLUSTER="$BT_TESTS/slurm/cluster.sh"
-bash "$CLUSTER" start "$T/cluster" 2 8 >"$T/cluster.log" 2>&1
-rc=$?
-[ $rc = 77 ] && { cat "$T/cluster.log"; exit 77; }
-[ $rc = 0 ] || { cat "$T/cluster.log"; fail "the test cluster did not start"; finish; }
-trap 'bash "$CLUSTER" stop "$T/cluster"; rm -rf "$T"' EXIT
-export SLURM_CONF="$T/cluster/slurm.conf"
-PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$PATH"
-export PATH
+start_cluster 2 8
 ldd "$TEXT_BOOK" | grep -q libmpi || { echo "skipped: text_book_par built without MPI"; exit 77; }
 
 # the values of a study: every f of the tabular file is sum((x_i - 1)^4)

@@ -54,6 +54,20 @@ our_probes() {
         case "$(readlink /proc/$p/cwd 2>/dev/null)" in "$T"/*) echo "$p" ;; esac
     done
 }
+# start_cluster NODES [CPUS]: a real Slurm cluster for this test (stopped
+# at exit), SLURM_CONF exported, batchtile and the simulations on PATH;
+# exits 77 (skipped) where Slurm is not installed
+start_cluster() {
+    local cluster="$BT_TESTS/slurm/cluster.sh" rc
+    bash "$cluster" start "$T/cluster" "$@" >"$T/cluster.log" 2>&1
+    rc=$?
+    [ $rc = 77 ] && { cat "$T/cluster.log"; exit 77; }
+    [ $rc = 0 ] || { cat "$T/cluster.log"; fail "the test cluster did not start"; finish; }
+    trap 'bash "'"$cluster"'" stop "$T/cluster"; rm -rf "$T"' EXIT
+    export SLURM_CONF="$T/cluster/slurm.conf"
+    PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$PATH"
+    export PATH
+}
 # sections FILE: a standard batch results file's sections, as Dakota reads them
 sections() { python3 "$BT_TESTS/integration/dakota_sections.py" "$1" 2>/dev/null || echo 0; }
 # probe_check ARGS...: the probe records' checker

@@ -8,6 +8,11 @@ how evaluations shared the machine.
                                   no two evaluations that ran at the same time
                                   shared a CPU or a GPU; prints the peak
                                   concurrency and the GPU ids seen
+  probe_check.py values RESULTS [--workdir T]
+                                  every section of the standard batch results
+                                  file RESULTS is the probe's answer for the
+                                  parameters in workdir.<eval>: the sum of the
+                                  numeric variables; sections in batch order
 """
 import glob
 import json
@@ -93,5 +98,28 @@ def pernode(args):
     return 1 if bad else 0
 
 
+def values(args):
+    import runpy
+    sections = runpy.run_path(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                           'dakota_sections.py'))['sections']
+    secs = sections(open(args[0]).read())
+    bad = 0
+    for e, sec in enumerate(secs, 1):
+        lines = open(f'workdir.{e}/params.in').read().split('\n')
+        nv = int(lines[0].split()[0])
+        xs = []
+        for l in lines[1:1 + nv]:
+            try:
+                xs.append(float(l.split()[0]))
+            except ValueError:
+                pass  # a string variable
+        if 'FAIL' in sec or abs(float(sec.split()[0]) - sum(xs)) > 1e-12:
+            print(f'evaluation {e}: {sec.strip()!r}, expected {sum(xs)!r}')
+            bad += 1
+    print(f'sections {len(secs)} wrong {bad}')
+    return 1 if bad else 0
+
+
 if __name__ == '__main__':
-    sys.exit({'overlap': overlap, 'pernode': pernode}[sys.argv[1]](sys.argv[2:]))
+    sys.exit({'overlap': overlap, 'pernode': pernode,
+              'values': values}[sys.argv[1]](sys.argv[2:]))

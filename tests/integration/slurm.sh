@@ -4,15 +4,7 @@
 # allocation's nodes, never more than a node's cores at once; MPI across
 # nodes; failures, time limits, SIGTERM; the reference study through salloc.
 . "$(dirname "$0")/lib.sh"
-CLUSTER="$BT_TESTS/slurm/cluster.sh"
-bash "$CLUSTER" start "$T/cluster" 3 >"$T/cluster.log" 2>&1
-rc=$?
-[ $rc = 77 ] && { cat "$T/cluster.log"; exit 77; }
-[ $rc = 0 ] || { cat "$T/cluster.log"; fail "the test cluster did not start"; finish; }
-trap 'bash "$CLUSTER" stop "$T/cluster"; rm -rf "$T"' EXIT
-export SLURM_CONF="$T/cluster/slurm.conf"
-PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$PATH"
-export PATH
+start_cluster 3
 CPN=$(nproc)
 alloc() { timeout 300 salloc -N3 --exclusive -Q "$@"; }
 
