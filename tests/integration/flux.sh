@@ -45,6 +45,12 @@ done
 kill -TERM $pid; wait $pid; echo "term rc=$?"
 sleep 2
 echo "left $(flux jobs -n -o '{id}' | wc -l)"
+cd ..
+# the clock: a 1-minute allocation (flux alloc -t) with more work than that;
+# batchtile reads its end through flux_job_timeleft
+mkdir clock && cd clock
+python3 "$BT_TESTS/integration/make_batch.py" 60 --sleep-uniform 2:4 --seed 3 >batch.in
+flux alloc -N1 -t 1m batchtile run -- probe batch.in results.out 2>err; echo "clock rc=$?"
 SH
 chmod +x inside.sh
 timeout 300 "$BT_FLUX" start --test-size=3 bash "$T/inside.sh" "$T" >inside.out 2>&1
@@ -82,4 +88,10 @@ grep -q "term rc=143" inside.out || fail "SIGTERM: exit 143"
 [ "$(grep -c '^FAIL' term/results.out)" = 20 ] || fail "SIGTERM: 20 FAIL sections"
 grep -q "^left 0$" inside.out || fail "SIGTERM: jobs left in the queue"
 ok "SIGTERM cancels the outstanding jobs"
+grep -q "clock rc=75" inside.out || fail "flux alloc -t 1m: exit 75 expected: $(cat clock/err)"
+grep -q "evaluations not started, .* stopped; run the same command in a new allocation" clock/err ||
+    fail "flux clock: $(cat clock/err)"
+grep -q ': FAIL: ' clock/err && fail "flux clock: nothing is the simulation's failure: $(cat clock/err)"
+[ "$(sections clock/results.out)" = 60 ] || fail "flux clock: 60 sections"
+ok "the clock under Flux (flux_job_timeleft): exit 75, the rest not run"
 finish
