@@ -19,7 +19,7 @@ TIMEFORMAT="%R %U %S"
 for r in \$(seq $reps); do
     rm -rf bt && mkdir bt && cd bt
     { time $build/src/batchtile run --no-progress -- $build/bench/trivial_sim ../batch.in results.out 2>/dev/null ; } 2>t
-    [ "\$(grep -c '^#' results.out)" = $n ] || { echo "batchtile: wrong results" >&2; exit 1; }
+    [ "\$(python3 $here/../tests/integration/dakota_sections.py results.out)" = $n ] || { echo "batchtile: wrong results" >&2; exit 1; }
     echo "batchtile \$(cat t)"
     cd ..
     rm -rf bulk && mkdir bulk && cd bulk && $build/src/batchtile split ../batch.in
@@ -28,7 +28,7 @@ for r in \$(seq $reps); do
     cd ..
     rm -rf py && mkdir py && cd py
     { time flux python $here/flux_executor_driver.py $build/bench/trivial_sim ../batch.in results.out ; } 2>t
-    [ "\$(grep -c '^#' results.out)" = $n ] || { echo "python: wrong results" >&2; exit 1; }
+    [ "\$(python3 $here/../tests/integration/dakota_sections.py results.out)" = $n ] || { echo "python: wrong results" >&2; exit 1; }
     echo "python_executor \$(cat t)"
     cd ..
 done

@@ -117,12 +117,18 @@ static tok *peek(parser *P)
     return &P->t[P->i];
 }
 
-static int read_int(parser *P, const tok *kw, long min, long *out)
+/* Counts of variables and responses beyond this are not a study but an
+ * error (and would ask for memory no machine has). */
+#define STUDY_MAX_COUNT 100000L
+
+static int read_int(parser *P, const tok *kw, long min, long max, long *out)
 {
     tok *t = next(P);
-    if (t->kind != T_NUM || t->num != floor(t->num) || t->num < (double)min || t->num > 1e12)
+    if (t->kind != T_NUM || t->num != floor(t->num) || t->num < (double)min)
         return perr(P, t->line, "%s: expected a whole number%s, found '%s'", kw->text,
                     min > 0 ? " of at least 1" : "", t->kind == T_END ? "end of file" : t->text);
+    if (t->num > (double)max)
+        return perr(P, t->line, "%s: at most %ld, found '%s'", kw->text, max, t->text);
     *out = (long)t->num;
     return 0;
 }
@@ -345,10 +351,10 @@ static int parse_method(parser *P, study_spec *s, int *have_sampling)
                 return perr(P, a->line, "sample_type: expected random, lhs or low_discrepancy, "
                                         "found '%s'", a->text);
         } else if (kw_is(t, "samples")) {
-            if (read_int(P, t, 1, &s->samples) < 0)
+            if (read_int(P, t, 1, 100000000L, &s->samples) < 0)
                 return -1;
         } else if (kw_is(t, "seed")) {
-            if (read_int(P, t, 0, &v) < 0)
+            if (read_int(P, t, 0, 1000000000000L, &v) < 0)
                 return -1;
             s->seed = (unsigned long long)v;
             s->has_seed = 1;
@@ -384,7 +390,7 @@ static int parse_variables(parser *P, study_spec *s, vgroup *groups)
                 return perr(P, t->line, "%s given twice", t->text);
             cur->present = 1;
             cur->line = t->line;
-            if (read_int(P, t, 1, &cur->n) < 0)
+            if (read_int(P, t, 1, STUDY_MAX_COUNT, &cur->n) < 0)
                 return -1;
             continue;
         }
@@ -442,7 +448,7 @@ static int parse_responses(parser *P, study_spec *s)
         if (kw_is(t, "response_functions") || kw_is(t, "objective_functions")) {
             base = kw_is(t, "objective_functions") ? "obj_fn" : "response_fn";
             line = t->line;
-            rc = read_int(P, t, 1, &n);
+            rc = read_int(P, t, 1, STUDY_MAX_COUNT, &n);
         } else if (kw_is(t, "descriptors") || kw_is(t, "response_descriptors")) {
             rc = read_strings(P, t, &desc, &ndesc);
         } else if (kw_is(t, "no_gradients") || kw_is(t, "no_hessians")) {
@@ -544,7 +550,7 @@ static int parse_interface(parser *P, study_spec *s, int *have_batch)
         } else if (kw_is(t, "batch")) {
             *have_batch = 1;
         } else if (kw_is(t, "size")) {
-            rc = read_int(P, t, 1, &s->batch_size);
+            rc = read_int(P, t, 1, 100000000L, &s->batch_size);
         } else if (kw_is(t, "parameters_format")) {
             rc = parse_format(P, t, 1, &s->params_format);
         } else if (kw_is(t, "results_format")) {
