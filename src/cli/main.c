@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "run/orch.h"
 #include "util/log.h"
 
 #ifndef BT_VERSION
@@ -40,12 +41,7 @@ int main(int argc, char **argv)
      * that comes in the first milliseconds waits for the event loop (which
      * reads them from a signalfd) and still ends in a complete results file */
     sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGUSR1);
-    sigaddset(&mask, SIGUSR2);
+    run_signal_mask(&mask);
     if (argc >= 2 && strcmp(argv[1], "run") == 0)
         sigprocmask(SIG_BLOCK, &mask, NULL);
     if (argc < 2) {

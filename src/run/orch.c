@@ -960,6 +960,14 @@ static void draw_progress(orch *o, int force)
 
 /* ---- the loop ------------------------------------------------------------ */
 
+void run_signal_mask(sigset_t *mask)
+{
+    sigemptyset(mask);
+    static const int sigs[] = {SIGCHLD, SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGUSR1, SIGUSR2};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaddset(mask, sigs[i]);
+}
+
 /* Act on the signals waiting in the signalfd. */
 static void read_signals(orch *o, int sfd)
 {
@@ -987,14 +995,7 @@ static void read_signals(orch *o, int sfd)
 static int event_loop(orch *o)
 {
     sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGWINCH);
-    sigaddset(&mask, SIGUSR1);
-    sigaddset(&mask, SIGUSR2);
+    run_signal_mask(&mask);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     int ep = epoll_create1(EPOLL_CLOEXEC);
     if (sfd < 0 || ep < 0) {
@@ -1310,14 +1311,7 @@ int run_execute(const run_config *c)
 
     /* block the signals the loop reads from its signalfd, before any child */
     sigset_t mask, old;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGCHLD);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGHUP);
-    sigaddset(&mask, SIGWINCH);
-    sigaddset(&mask, SIGUSR1);
-    sigaddset(&mask, SIGUSR2);
+    run_signal_mask(&mask);
     sigprocmask(SIG_BLOCK, &mask, &old);
     signal(SIGPIPE, SIG_IGN);
 

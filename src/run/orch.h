@@ -3,6 +3,8 @@
 #ifndef BATCHTILE_RUN_ORCH_H
 #define BATCHTILE_RUN_ORCH_H
 
+#include <signal.h>
+
 #include "sched/pool.h"
 #include "workdir.h"
 
@@ -55,6 +57,10 @@ typedef struct run_config {
     int infra_retries;   /* --infra-retries: attempts the infrastructure may spoil */
     double on_fail_value; /* --on-fail value:X */
 } run_config;
+
+/* The signals a run reads from its signalfd (children, stop, resize, the
+ * scheduler's warnings): blocked from the first line of main on. */
+void run_signal_mask(sigset_t *mask);
 
 /* Run the batch; returns the exit status (DESIGN.md): 0 results written,
  * 1 usage (the request cannot fit), 2 bad batch file, 3 system error,
