@@ -139,6 +139,20 @@ void launch_tree_fini(void)
     }
 }
 
+/* Append pid to *v (n used of *cap, doubled when full). 0, or -1 on memory. */
+static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
+{
+    if (*n == *cap) {
+        pid_t *nv = realloc(*v, *cap * 2 * sizeof *nv);
+        if (!nv)
+            return -1;
+        *v = nv;
+        *cap *= 2;
+    }
+    (*v)[(*n)++] = pid;
+    return 0;
+}
+
 /* Our children's pids: /proc/self/task/<tid>/children, where the kernel
  * has it; else a scan of /proc for our parentage. n set; malloc'd. */
 static pid_t *children(size_t *n)
@@ -154,13 +168,8 @@ static pid_t *children(size_t *n)
     if (f) {
         long p;
         while (fscanf(f, "%ld", &p) == 1) {
-            if (*n == cap) {
-                pid_t *nv = realloc(v, (cap *= 2) * sizeof *nv);
-                if (!nv)
-                    break;
-                v = nv;
-            }
-            v[(*n)++] = (pid_t)p;
+            if (push_pid(&v, n, &cap, (pid_t)p) < 0)
+                break;
         }
         fclose(f);
         return v;
@@ -185,13 +194,8 @@ static pid_t *children(size_t *n)
         char *rp = strrchr(buf, ')');
         long ppid;
         if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
-            if (*n == cap) {
-                pid_t *nv = realloc(v, (cap *= 2) * sizeof *nv);
-                if (!nv)
-                    break;
-                v = nv;
-            }
-            v[(*n)++] = (pid_t)pid;
+            if (push_pid(&v, n, &cap, (pid_t)pid) < 0)
+                break;
         }
     }
     if (d)

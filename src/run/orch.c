@@ -702,16 +702,23 @@ static const char *signame(int sig)
     return s ? s : "?";
 }
 
+/* Where the attempt's stderr went: its name, relative to the work
+ * directory unless absolute. 0, or -1 (none, or too long). */
+static int stderr_path(const ev_state *e, char *out, size_t outsz)
+{
+    if (!e->err_name || !e->cwd)
+        return -1;
+    if (e->err_name[0] == '/')
+        return snprintf(out, outsz, "%s", e->err_name) < (int)outsz ? 0 : -1;
+    return ut_path_join(out, outsz, e->cwd, e->err_name);
+}
+
 /* A failure's evidence, after its reason: the file to read and the last
  * line the evaluation wrote to its stderr. */
 static int add_evidence(const ev_state *e, char *out, size_t outsz)
 {
     char path[PATH_MAX], line[256];
-    if (!e->err_name || !e->cwd)
-        return 0;
-    if (e->err_name[0] == '/')
-        snprintf(path, sizeof path, "%s", e->err_name);
-    else if (ut_path_join(path, sizeof path, e->cwd, e->err_name) < 0)
+    if (stderr_path(e, path, sizeof path) < 0)
         return 0;
     int r = ut_file_last_line(path, line, sizeof line, 200);
     if (r > 0)
@@ -731,9 +738,7 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
     int r = st->infra;
     if (r)
         snprintf(iwhy, sizeof iwhy, "%.590s", st->reason ? st->reason : why);
-    if (!r && o->be->ops->infra && e->err_name && e->cwd &&
-        (e->err_name[0] == '/' ? snprintf(path, sizeof path, "%s", e->err_name) < (int)sizeof path
-                               : ut_path_join(path, sizeof path, e->cwd, e->err_name) == 0))
+    if (!r && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
         r = o->be->ops->infra(o->be, &e->job, path, iwhy, sizeof iwhy, node, sizeof node);
     if (!r)
         return;

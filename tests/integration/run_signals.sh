@@ -72,6 +72,10 @@ alive() { # alive FILE...: the pids in these files that still run
         [ -n "$p" ] && kill -0 "$p" 2>/dev/null && ! grep -q '^State:.*Z' /proc/$p/status 2>/dev/null && echo "$p"
     done
 }
+started() { # started N: wait until N evaluations of ../leaver have written their pids
+    for _ in $(seq 100); do [ "$(ls workdir.*/child.pid 2>/dev/null | wc -l)" = "$1" ] && break; sleep 0.1; done
+    sleep 0.2
+}
 gone_within() { # gone_within SECONDS FILE...: wait until none of those pids runs
     local end=$((SECONDS + $1)); shift
     while [ -n "$(alive "$@")" ] && [ $SECONDS -lt $end ]; do sleep 0.1; done
@@ -96,8 +100,7 @@ mkdir k9 && cd k9 || exit 1
 batch 3 >b.in
 HANG=1 "$BATCHTILE" run -- ../leaver b.in r.out 2>err &
 pid=$!
-for _ in $(seq 100); do [ "$(ls workdir.*/child.pid 2>/dev/null | wc -l)" = 3 ] && break; sleep 0.1; done
-sleep 0.2
+started 3
 kill -9 $pid; wait $pid 2>/dev/null
 gone_within 5 workdir.*/daemon.pid workdir.*/child.pid ||
     fail "kill -9 of the driver: still running: $(alive workdir.*/daemon.pid workdir.*/child.pid)"
@@ -111,8 +114,7 @@ mkdir k9b && cd k9b || exit 1
 batch 2 >b.in
 HANG=1 "$BATCHTILE" run -- ../leaver b.in r.out 2>err &
 pid=$!
-for _ in $(seq 100); do [ "$(ls workdir.*/child.pid 2>/dev/null | wc -l)" = 2 ] && break; sleep 0.1; done
-sleep 0.2
+started 2
 for w in $(pgrep -P $pid); do
     grep -q "BATCHTILE_EVAL=" /proc/$w/environ 2>/dev/null || kill -9 $w   # the watchdog has no evaluation
 done
