@@ -30,6 +30,20 @@ static const char usage[] =
     "                           TERM, then KILL after --grace; it fails\n"
     "      --grace D            between TERM and KILL (default 5s)\n"
     "\n"
+    "A plan per evaluation:\n"
+    "      --rules FILE         one rule a line, first match wins, none: the options\n"
+    "                           above. CONDITION -> tile|submit OPTIONS, such as\n"
+    "                             level == 2 and x1 > 0.5 -> submit -N 2 -n 8 -t 30m\n"
+    "                             fidelity == \"coarse\"  -> tile -n 1 -- coarse_sim\n"
+    "                           tile: in this allocation; submit: its own scheduler job\n"
+    "                           (see batchtile(1) for the grammar)\n"
+    "      --order O            batch (the default), largest-first (cores x -t) or\n"
+    "                           longest-first (runtimes the journal recorded per rule)\n"
+    "      --submit-uri URI     the Flux instance submit rules go to (default: the\n"
+    "                           enclosing one)\n"
+    "      --cancel-submitted   a stop cancels the submitted jobs (default: they are\n"
+    "                           left to run, and the same command collects them)\n"
+    "\n"
     "Where and how:\n"
     "      --backend B          auto, local, slurm or flux (default auto)\n"
     "      --mpi M              auto, none, mpiexec, srun, flux, or an srun MPI plugin\n"
@@ -126,6 +140,10 @@ enum {
     O_DEADLINE,
     O_END_MARGIN,
     O_INFRA_RETRIES,
+    O_RULES,
+    O_ORDER,
+    O_SUBMIT_URI,
+    O_CANCEL_SUBMITTED,
 };
 
 /* --deadline: a duration from now (as -t), @SECONDS since the epoch, or a
@@ -228,6 +246,10 @@ int cmd_run(int argc, char **argv)
         {"deadline", required_argument, NULL, O_DEADLINE},
         {"end-margin", required_argument, NULL, O_END_MARGIN},
         {"infra-retries", required_argument, NULL, O_INFRA_RETRIES},
+        {"rules", required_argument, NULL, O_RULES},
+        {"order", required_argument, NULL, O_ORDER},
+        {"submit-uri", required_argument, NULL, O_SUBMIT_URI},
+        {"cancel-submitted", no_argument, NULL, O_CANCEL_SUBMITTED},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -354,6 +376,24 @@ int cmd_run(int argc, char **argv)
             if (ut_parse_duration(optarg, &c.end_margin) < 0)
                 return cli_usage_error("run", "--end-margin: expected a duration such as 30s or "
                                               "2m, found '%s'", optarg);
+            break;
+        case O_RULES:
+            c.rules_path = optarg;
+            break;
+        case O_ORDER: {
+            static const char *const orders[] = {"batch", "largest-first", "longest-first",
+                                                 NULL};
+            r = one_of("--order", optarg, orders);
+            c.order = strcmp(optarg, "largest-first") == 0   ? RUN_ORDER_LARGEST
+                      : strcmp(optarg, "longest-first") == 0 ? RUN_ORDER_LONGEST
+                                                             : RUN_ORDER_BATCH;
+            break;
+        }
+        case O_SUBMIT_URI:
+            c.submit_uri = optarg;
+            break;
+        case O_CANCEL_SUBMITTED:
+            c.cancel_submitted = 1;
             break;
         case O_INFRA_RETRIES:
             r = cli_int("run", "--infra-retries", optarg, 0, &c.infra_retries);

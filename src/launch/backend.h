@@ -94,6 +94,11 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
                                  char *msg, size_t msgsz);
 
+/* The srun MPI plugin for --mpi M ("auto": the cluster's default when it
+ * starts MPI programs, else pmi2 or pmix) into plugin ("" for srun's
+ * default). 0, or -1 with msg set. */
+int launch_slurm_mpi(const char *mpi, char *plugin, size_t pluginsz, char *msg, size_t msgsz);
+
 /* The Flux backend: each evaluation a Flux job in the instance at FLUX_URI,
  * placed by Flux. NULL with msg set on failure (or without flux-core). */
 launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,

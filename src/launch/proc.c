@@ -234,6 +234,11 @@ int launch_resolve_command_in(const char *cmd, const char *base, char *out, size
 
 int launch_capture(char *const *argv, char *out, size_t outsz)
 {
+    return launch_capture_env(argv, environ, out, outsz);
+}
+
+int launch_capture_env(char *const *argv, char *const *envp, char *out, size_t outsz)
+{
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) < 0)
         return -1;
@@ -253,7 +258,7 @@ int launch_capture(char *const *argv, char *out, size_t outsz)
     posix_spawnattr_setsigdefault(&at, &defaults);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
+    int rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(fds[1]);

@@ -67,6 +67,8 @@ int launch_resolve_command_in(const char *cmd, const char *base, char *out, size
 /* Run argv and capture up to outsz-1 bytes of its stdout+stderr (for probing
  * tool versions). Returns its exit status, or -1. */
 int launch_capture(char *const *argv, char *out, size_t outsz);
+/* The same with the environment envp. */
+int launch_capture_env(char *const *argv, char *const *envp, char *out, size_t outsz);
 
 /* The running jobs of a process-based backend, by pid. */
 struct launch_job;

@@ -164,6 +164,28 @@ static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, 
     return -1;
 }
 
+int launch_slurm_mpi(const char *mpi, char *plugin, size_t pluginsz, char *msg, size_t msgsz)
+{
+    plugin[0] = '\0';
+    if (strcmp(mpi, "mpiexec") == 0 || strcmp(mpi, "flux") == 0) {
+        snprintf(msg, msgsz, "--mpi %s: under Slurm tasks start with srun (--mpi none, "
+                             "srun, or an srun MPI plugin such as pmi2 or pmix)", mpi);
+        return -1;
+    }
+    if (strcmp(mpi, "auto") == 0) {
+        char srun[4096];
+        if (launch_resolve_command("srun", srun, sizeof srun) < 0) {
+            snprintf(msg, msgsz, "Slurm's srun is not on PATH");
+            return -1;
+        }
+        return slurm_mpi_auto(srun, plugin, pluginsz, msg, msgsz);
+    }
+    /* none included: plain copies, whatever the cluster's default */
+    if (strcmp(mpi, "srun") != 0)
+        snprintf(plugin, pluginsz, "%s", mpi);
+    return 0;
+}
+
 /* srun's own error lines in a failed step's stderr: the infrastructure's
  * failures, never the program's. */
 static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_path, char *why,
@@ -238,20 +260,11 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
         free(S);
         return NULL;
     }
-    if (strcmp(opt->mpi, "mpiexec") == 0 || strcmp(opt->mpi, "flux") == 0) {
-        snprintf(msg, msgsz, "--mpi %s: the slurm backend starts tasks with srun (--mpi none, "
-                             "srun, or an srun MPI plugin such as pmi2 or pmix)", opt->mpi);
-        free(S);
-        return NULL;
-    }
-    if (strcmp(opt->mpi, "auto") == 0 && opt->ntasks > 1) {
-        if (slurm_mpi_auto(S->srun, S->mpi, sizeof S->mpi, msg, msgsz) < 0) {
+    if (opt->ntasks > 1 || strcmp(opt->mpi, "auto") != 0) {
+        if (launch_slurm_mpi(opt->mpi, S->mpi, sizeof S->mpi, msg, msgsz) < 0) {
             free(S);
             return NULL;
         }
-    } else if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "srun") != 0) {
-        /* none included: plain copies, whatever the cluster's default */
-        snprintf(S->mpi, sizeof S->mpi, "%s", opt->mpi);
     }
     /* --exact appeared in Slurm 20.11; before it, --exclusive meant the same for steps */
     char out[256] = "", *argv[] = {S->srun, "--version", NULL};

@@ -25,11 +25,14 @@
 #include "launch/backend.h"
 #include "launch/proc.h"
 #include "launch/tree.h"
+#include "plan/rules.h"
 #include "progress.h"
 #include "recipe.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
+#include "submit/submit.h"
 #include "util/file.h"
+#include "util/hash.h"
 #include "util/log.h"
 #include "util/tmpl.h"
 
@@ -37,9 +40,27 @@ enum { ST_PENDING, ST_RUNNING, ST_DONE };
 /* why a batch stopped early, besides a signal (their numbers are positive) */
 enum { STOP_FAULT = -1, STOP_HALT = -2, STOP_CLOCK = -3 };
 
+/* How an evaluation runs: the command line's plan (0), or a rule's. */
+typedef struct run_plan {
+    const plan_rule *rule; /* NULL: the command line's options */
+    pool_request req;
+    double time_limit;
+    run_cmdline cmd;       /* the rule's own command (own_cmd), else a copy of the default */
+    int own_cmd;
+    int submit;            /* the submit route */
+    run_recipe recipe;     /* what its results depend on */
+    char key[17];          /* names the plan across runs (longest-first) */
+    double hist_sum;       /* runtimes the journal recorded for it */
+    long hist_n;
+    size_t nused;          /* evaluations of this batch that follow it */
+} run_plan;
+
 typedef struct ev_state {
     run_item *item;
     int state;
+    int plan;           /* index into orch.plans */
+    int submitted;      /* runs as its own scheduler job, job_id */
+    char *job_id;
     int attempt;        /* 1-based, of the current or last attempt */
     int from_journal;
     char *text;         /* rendered results; NULL when failed or not done */
@@ -71,7 +92,19 @@ typedef struct orch {
     run_template tmpl;
     int have_tmpl;
     run_journal *journal;
-    run_recipe recipe;
+    run_recipe recipe; /* the command line's plan's (plans[0].recipe) */
+    plan_rules rules;
+    int have_rules;
+    run_plan *plans;    /* [0] the command line's, then one per rule */
+    int nplans;
+    submitter *sub;     /* where submit rules go; NULL without any */
+    ev_state **subs;    /* submitted jobs not ended */
+    size_t nsubs;
+    size_t *to_submit;  /* evaluations waiting to be submitted, in order */
+    size_t nto_submit;
+    double next_poll, poll_interval;
+    size_t nleft;       /* submitted jobs left running at a stop */
+    size_t *start_order; /* evaluations in the order they start (--order) */
     char token[64]; /* this run's (launch/tree.h) */
     report_joblog *joblog;
     run_progress progress;
@@ -174,13 +207,32 @@ static void journal_write(orch *o, json_t *rec)
     free(s);
 }
 
+static uint64_t recipe_of(const orch *o, const ev_state *e)
+{
+    return e->plan ? o->plans[e->plan].recipe.all : o->recipe.all;
+}
+
+/* What an evaluation's records say of its plan: the rule (its line) and the
+ * plan's key, and the scheduler's job id of a submitted one. */
+static void journal_plan(const orch *o, const ev_state *e, json_t *rec)
+{
+    if (!o->have_rules)
+        return;
+    const run_plan *pl = &o->plans[e->plan];
+    json_object_set_new(rec, "plan", json_string(pl->key));
+    if (pl->rule)
+        json_object_set_new(rec, "rule", json_integer(pl->rule->line));
+    if (e->job_id)
+        json_object_set_new(rec, "job", json_string(e->job_id));
+}
+
 static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, int final,
                          double t_end)
 {
     char hash[17];
     snprintf(hash, sizeof hash, "%016llx", e->item->hash);
     char recipe[17];
-    run_recipe_hex(o->recipe.all, recipe);
+    run_recipe_hex(recipe_of(o, e), recipe);
     json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
                             (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "status",
                             ok ? "ok" : e->not_run ? "not_run" : "failed", "final", final, "attempt", e->attempt, "start",
@@ -194,6 +246,7 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
         json_object_set_new(rec, "reason", json_string(e->reason));
     if (!ok && e->evidence)
         json_object_set_new(rec, "evidence", json_string(e->evidence));
+    journal_plan(o, e, rec);
     journal_write(o, rec);
 }
 
@@ -227,6 +280,9 @@ typedef struct resume_ctx {
     run_recipe *runs;   /* the run records' recipes (all 0 when a run had none) */
     size_t nruns;
     char last_token[64]; /* of the last run record, "" once that run's end record came */
+    char **job;          /* per item: the job id when its latest record is a submission */
+    uint64_t *job_recipe; /* and that submission's recipe */
+    int *job_attempt;
 } resume_ctx;
 
 static long find_eval(const resume_ctx *rc, long eval)
@@ -266,11 +322,13 @@ static void resume_record(void *arg, const void *record)
         rc->last_token[0] = '\0';
         return;
     }
-    if (!type || strcmp(type, "eval") != 0)
+    int submit = type && strcmp(type, "submit") == 0;
+    if (!type || (strcmp(type, "eval") != 0 && !submit))
         return;
     json_t *ev = json_object_get(r, "eval"), *hash = json_object_get(r, "hash"),
            *status = json_object_get(r, "status");
-    if (!json_is_integer(ev) || !json_is_string(hash) || !json_is_string(status))
+    const char *rs = json_string_value(json_object_get(r, "recipe"));
+    if (!json_is_integer(ev) || !json_is_string(hash) || (!submit && !json_is_string(status)))
         return;
     long idx = find_eval(rc, (long)json_integer_value(ev));
     if (idx < 0)
@@ -279,10 +337,20 @@ static void resume_record(void *arg, const void *record)
     snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
     /* the latest record of the evaluation decides; changed parameters never match */
     rc->recipe[idx] = 0;
-    if (strcmp(json_string_value(hash), want) != 0 ||
-        strcmp(json_string_value(status), "ok") != 0)
+    free(rc->job[idx]);
+    rc->job[idx] = NULL;
+    if (strcmp(json_string_value(hash), want) != 0)
         return;
-    const char *rs = json_string_value(json_object_get(r, "recipe"));
+    if (submit) {
+        /* submitted and not heard of since: its job may still run */
+        const char *job = json_string_value(json_object_get(r, "job"));
+        rc->job[idx] = job ? strdup(job) : NULL;
+        rc->job_recipe[idx] = rs ? strtoull(rs, NULL, 16) : 0;
+        rc->job_attempt[idx] = (int)json_integer_value(json_object_get(r, "attempt"));
+        return;
+    }
+    if (strcmp(json_string_value(status), "ok") != 0)
+        return;
     uint64_t rh = rs ? strtoull(rs, NULL, 16) : 0;
     rc->recipe[idx] = rh ? rh : 1; /* 1: ok, but from a journal without recipes */
     rc->run_of[idx] = (int)rc->nruns - 1;
@@ -322,6 +390,8 @@ static void params_current(orch *o, const run_item *it)
     }
 }
 
+static int attach(orch *o, ev_state *e, const char *id);
+
 /* Take from the journal what finished with the same parameters (and, by
  * default, the same recipe) and still has valid results in its work
  * directory; say once why the others run again. Computes o->recipe, with
@@ -330,9 +400,11 @@ static int resume(orch *o, char *msg, size_t msgsz)
 {
     const run_config *c = o->cfg;
     resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int)), NULL, 0, ""};
+                     calloc(o->batch.n, sizeof(int)), NULL, 0, "",
+                     calloc(o->batch.n, sizeof(char *)), calloc(o->batch.n, sizeof(uint64_t)),
+                     calloc(o->batch.n, sizeof(int))};
     int status = 0;
-    if (!rc.order || !rc.recipe || !rc.run_of) {
+    if (!rc.order || !rc.recipe || !rc.run_of || !rc.job || !rc.job_recipe || !rc.job_attempt) {
         snprintf(msg, msgsz, "out of memory");
         status = -1;
         goto out;
@@ -357,6 +429,19 @@ static int resume(orch *o, char *msg, size_t msgsz)
         status = -1;
         goto out;
     }
+    for (int k = 1; k < o->nplans; k++) {
+        /* a rule's plan: its own command and options, and the rule itself */
+        run_plan *pl = &o->plans[k];
+        run_recipe_input pin = in;
+        pin.words = pl->cmd.words;
+        pin.nwords = pl->cmd.nwords;
+        pin.req = &pl->req;
+        if (run_recipe_compute(&pl->recipe, &pin, o->recipe.files, msg, msgsz) < 0) {
+            status = -1;
+            goto out;
+        }
+        pl->recipe.all = ut_hash(pl->recipe.all, &pl->rule->hash, sizeof pl->rule->hash);
+    }
     if (c->resume == RUN_RESUME_NONE)
         goto out;
     size_t changed = 0;
@@ -364,7 +449,7 @@ static int resume(orch *o, char *msg, size_t msgsz)
     for (size_t i = 0; i < o->batch.n; i++) {
         if (!rc.recipe[i])
             continue;
-        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != o->recipe.all) {
+        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != recipe_of(o, &o->ev[i])) {
             changed++;
             const run_recipe *was = rc.run_of[i] >= 0 && (size_t)rc.run_of[i] < rc.nruns
                                         ? &rc.runs[rc.run_of[i]] : NULL;
@@ -394,6 +479,34 @@ static int resume(orch *o, char *msg, size_t msgsz)
         if (owned)
             dak_params_free(p);
     }
+    /* a submitted job of this evaluation that may still run: followed
+     * again, never submitted twice */
+    for (size_t i = 0; i < o->batch.n; i++) {
+        ev_state *e = &o->ev[i];
+        if (!rc.job[i] || e->state != ST_PENDING || !o->plans[e->plan].submit)
+            continue;
+        if (c->resume == RUN_RESUME_RECIPE && rc.job_recipe[i] != recipe_of(o, e)) {
+            ut_err("evaluation %ld: %s job %s was submitted with another recipe: submitting "
+                   "it again (cancel %s if it still runs)", e->item->eval,
+                   o->sub ? submit_name(o->sub) : "scheduler", rc.job[i], rc.job[i]);
+            continue;
+        }
+        e->attempt = rc.job_attempt[i] > 0 ? rc.job_attempt[i] : 1;
+        if (attach(o, e, rc.job[i]) < 0) {
+            snprintf(msg, msgsz, "out of memory");
+            status = -1;
+            goto out;
+        }
+    }
+    if (o->nsubs) {
+        char ids[256] = "";
+        size_t w = 0;
+        for (size_t i = 0; i < o->nsubs && w < sizeof ids; i++)
+            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s (evaluation %ld)",
+                                  i ? ", " : "", o->subs[i]->job_id, o->subs[i]->item->eval);
+        ut_err("following %s job%s %s, submitted by an earlier run, instead of submitting "
+               "again", submit_name(o->sub), o->nsubs == 1 ? "" : "s", ids);
+    }
     if (changed) {
         char what[256] = "";
         size_t w = 0;
@@ -413,6 +526,11 @@ out:
     free(rc.order);
     free(rc.recipe);
     free(rc.run_of);
+    for (size_t i = 0; rc.job && i < o->batch.n; i++)
+        free(rc.job[i]);
+    free(rc.job);
+    free(rc.job_recipe);
+    free(rc.job_attempt);
     return status;
 }
 
@@ -454,13 +572,15 @@ static void not_started(orch *o, ev_state *e)
         pool_release(o->pool, &e->place);
 }
 
-/* Start e on placement pl (taken from the pool). */
-static void start_eval(orch *o, ev_state *e, pool_placement *pl)
+/* Prepare an attempt of e: its work directory, parameters file, output
+ * names and argv (into e->job). 0, or -1 when it ended already (finished
+ * as failed, or back to pending on a fault of the machine). */
+static int stage_eval(orch *o, ev_state *e)
 {
     const run_config *c = o->cfg;
+    const run_plan *plan = &o->plans[e->plan];
     long eval = e->item->eval;
     char msg[PATH_MAX + 1024], params[PATH_MAX], results[PATH_MAX], rpath[PATH_MAX];
-    e->place = *pl;
     e->attempt++;
     e->timed_out = e->interrupted = e->not_run = 0;
     e->kill_stage = 0;
@@ -474,7 +594,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results) < 0 ||
         results_path(o, eval, rpath, sizeof rpath) < 0) {
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
-        return;
+        return -1;
     }
     /* every attempt starts from its parameters as Dakota wrote them (a
      * retry is re-staged: the failed attempt may have changed them) */
@@ -484,26 +604,26 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         if (is_machine_fault(errno)) {
             not_started(o, e);
             machine_fault(o, msg);
-            return;
+            return -1;
         }
         finish_eval(o, e, NULL, msg, NULL);
-        return;
+        return -1;
     }
     /* a results file from an earlier attempt or run must not pass for this one's */
     if (unlink(rpath) < 0 && errno != ENOENT) {
         snprintf(msg, sizeof msg, "cannot remove the old %s: %s", rpath, strerror(errno));
         finish_eval(o, e, NULL, msg, NULL);
-        return;
+        return -1;
     }
     free(e->out_name);
     free(e->err_name);
     e->out_name = expand_name(c->stdout_name, eval);
     e->err_name = expand_name(c->stderr_name, eval);
-    char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
+    char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
     if (!argv || !e->out_name || !e->err_name) {
         launch_argv_free(argv);
         finish_eval(o, e, NULL, "out of memory", NULL);
-        return;
+        return -1;
     }
     memset(&e->job, 0, sizeof e->job);
     e->job.eval = eval;
@@ -511,13 +631,23 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     e->job.cwd = e->cwd;
     e->job.out_path = e->out_name;
     e->job.err_path = e->err_name;
-    e->job.req = &c->req;
+    e->job.req = &plan->req;
     e->job.place = &e->place;
-    e->job.time_limit = c->time_limit;
+    e->job.time_limit = plan->time_limit;
     e->job.owner = e;
+    return 0;
+}
+
+/* Start e on placement pl (taken from the pool). */
+static void start_eval(orch *o, ev_state *e, pool_placement *pl)
+{
+    char msg[PATH_MAX + 1024];
+    e->place = *pl;
+    if (stage_eval(o, e) < 0)
+        return;
     if (o->be->ops->start(o->be, &e->job, msg, sizeof msg) < 0) {
         int err = errno;
-        launch_argv_free(argv);
+        launch_argv_free(e->job.argv);
         e->job.argv = NULL;
         if (is_machine_fault(err)) {
             not_started(o, e);
@@ -528,14 +658,234 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         return;
     }
     e->state = ST_RUNNING;
-    e->deadline = c->time_limit > 0 && !o->be->enforces_time_limit ? e->t0_mono + c->time_limit : 0;
+    double tl = o->plans[e->plan].time_limit;
+    e->deadline = tl > 0 && !o->be->enforces_time_limit ? e->t0_mono + tl : 0;
     o->running[o->nrunning++] = e;
+}
+
+/* ---- the submit route ---------------------------------------------------- */
+
+/* Follow e as the scheduler's job id (submitted now or by an earlier run). */
+static int attach(orch *o, ev_state *e, const char *id)
+{
+    free(e->job_id);
+    if (!(e->job_id = strdup(id)))
+        return -1;
+    e->submitted = 1;
+    e->state = ST_RUNNING;
+    e->job.owner = e;
+    if (!e->cwd) {
+        char dir[PATH_MAX];
+        if (run_workdir_path(&o->cfg->layout, e->item->eval, dir, sizeof dir) == 0)
+            e->cwd = strdup(dir);
+    }
+    if (!e->err_name)
+        e->err_name = expand_name(o->cfg->stderr_name, e->item->eval);
+    o->subs[o->nsubs++] = e;
+    o->poll_interval = 1;
+    o->next_poll = mono() + o->poll_interval;
+    return 0;
+}
+
+/* An absolute path for name, relative to the work directory dir. */
+static int abs_in(const char *dir, const char *name, char *out, size_t outsz)
+{
+    char cwd[PATH_MAX], d[PATH_MAX];
+    if (name[0] == '/')
+        return snprintf(out, outsz, "%s", name) < (int)outsz ? 0 : -1;
+    if (dir[0] == '/')
+        return ut_path_join(out, outsz, dir, name);
+    if (!getcwd(cwd, sizeof cwd))
+        return -1;
+    if (!dir[0])
+        return ut_path_join(out, outsz, cwd, name);
+    if (ut_path_join(d, sizeof d, cwd, dir) < 0)
+        return -1;
+    return ut_path_join(out, outsz, d, name);
+}
+
+/* What the scheduler is given for e (after stage_eval). */
+static int submit_spec_of(const orch *o, const ev_state *e, submit_spec *sp, char *wd,
+                          char *out, char *err, char *origin, size_t sz)
+{
+    const run_plan *plan = &o->plans[e->plan];
+    memset(sp, 0, sizeof *sp);
+    if (abs_in("", e->cwd, wd, sz) < 0 || abs_in(wd, e->out_name, out, sz) < 0 ||
+        abs_in(wd, e->err_name, err, sz) < 0)
+        return -1;
+    snprintf(origin, sz, "%s:%d", o->rules.path, plan->rule->line);
+    sp->eval = e->item->eval;
+    sp->workdir = wd;
+    sp->argv = e->job.argv;
+    sp->out_path = out;
+    sp->err_path = err;
+    sp->req = &plan->req;
+    sp->time_limit = plan->time_limit;
+    sp->sched = plan->rule->sched;
+    sp->sched_args = plan->rule->sched_args;
+    sp->nsched_args = plan->rule->nsched_args;
+    sp->origin = origin;
+    return 0;
+}
+
+/* Submit e as its own job; the submission is durable in the journal before
+ * anything else happens, so that no restart submits it twice. */
+static void submit_eval(orch *o, ev_state *e)
+{
+    char msg[PATH_MAX + 1024], id[128];
+    if (stage_eval(o, e) < 0)
+        return;
+    static char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
+    submit_spec sp;
+    if (submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) < 0) {
+        finish_eval(o, e, NULL, "work directory or file name too long", NULL);
+        return;
+    }
+    if (submit_job(o->sub, &sp, id, sizeof id, msg, sizeof msg) < 0) {
+        finish_eval(o, e, NULL, msg, NULL);
+        return;
+    }
+    char hash[17], recipe[17];
+    snprintf(hash, sizeof hash, "%016llx", e->item->hash);
+    run_recipe_hex(recipe_of(o, e), recipe);
+    if (attach(o, e, id) < 0) {
+        submit_cancel(o->sub, id);
+        finish_eval(o, e, NULL, "out of memory", NULL);
+        return;
+    }
+    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:i,s:f,s:s,s:s,s:s}", "type", "submit", "eval",
+                            (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "attempt",
+                            e->attempt, "time", wall(), "scheduler", submit_name(o->sub),
+                            "job", id, "workdir", e->cwd);
+    journal_plan(o, e, rec);
+    journal_write(o, rec);
+    run_journal_sync(o->journal);
+    o->last_sync = mono();
+}
+
+static void subs_remove(orch *o, ev_state *e)
+{
+    for (size_t i = 0; i < o->nsubs; i++)
+        if (o->subs[i] == e) {
+            o->subs[i] = o->subs[--o->nsubs];
+            return;
+        }
+}
+
+static void on_done(void *arg, launch_job *job, const launch_status *st);
+
+/* Ask the scheduler about the submitted jobs; those that ended end here as
+ * any evaluation does. Asked again soon after a change, less often while
+ * nothing changes (30 s at most). */
+static void poll_submitted(orch *o, double now)
+{
+    if (o->nsubs == 0 || now < o->next_poll)
+        return;
+    size_t n = o->nsubs;
+    char **ids = malloc(n * sizeof *ids);
+    submit_state *st = calloc(n, sizeof *st);
+    ev_state **es = malloc(n * sizeof *es);
+    int changed = 0;
+    if (ids && st && es) {
+        for (size_t i = 0; i < n; i++) {
+            es[i] = o->subs[i];
+            ids[i] = es[i]->job_id;
+        }
+        if (submit_query(o->sub, ids, n, st) == 0) {
+            for (size_t i = 0; i < n; i++) {
+                ev_state *e = es[i];
+                if (st[i].known && !st[i].ended)
+                    continue;
+                /* ended; or forgotten by a scheduler without accounting:
+                 * its results file tells */
+                launch_status ls = {0};
+                ls.exited = st[i].known ? st[i].exited : 1;
+                ls.code = st[i].code;
+                ls.signo = st[i].signo;
+                ls.timed_out = st[i].timed_out;
+                ls.infra = st[i].infra;
+                ls.t_start = st[i].t_start;
+                ls.t_end = st[i].t_end;
+                char why[256];
+                if (st[i].infra || (st[i].known && strcmp(st[i].state, "CANCELLED") == 0 &&
+                                    !e->interrupted)) {
+                    snprintf(why, sizeof why, "%s job %s ended %s", submit_name(o->sub),
+                             e->job_id, st[i].state);
+                    ls.reason = why;
+                    ls.exited = 0;
+                    ls.signo = ls.signo ? ls.signo : SIGTERM;
+                }
+                subs_remove(o, e);
+                changed = 1;
+                on_done(o, &e->job, &ls);
+            }
+        }
+    }
+    free(ids);
+    free(st);
+    free(es);
+    o->poll_interval = changed ? 1 : fmin(30, o->poll_interval * 1.5);
+    o->next_poll = mono() + o->poll_interval;
+}
+
+/* A stop that kills: the submitted jobs are not this allocation's. With
+ * --cancel-submitted they are cancelled (and end as interrupted); else
+ * they are left to run, and the next run follows them. */
+static void stop_submitted(orch *o)
+{
+    if (o->nsubs == 0)
+        return;
+    if (o->cfg->cancel_submitted) {
+        for (size_t i = 0; i < o->nsubs; i++) {
+            o->subs[i]->interrupted = 1;
+            submit_cancel(o->sub, o->subs[i]->job_id);
+        }
+        o->poll_interval = 1;
+        o->next_poll = mono() + 1;
+        return;
+    }
+    char ids[512] = "";
+    size_t w = 0;
+    for (size_t i = 0; i < o->nsubs; i++) {
+        ev_state *e = o->subs[i];
+        if (w < sizeof ids)
+            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", i ? " " : "", e->job_id);
+        char why[400];
+        snprintf(why, sizeof why, "left running as %s job %s: run the same command again to "
+                 "collect it", submit_name(o->sub), e->job_id);
+        free(e->reason);
+        e->reason = strdup(why);
+        e->state = ST_DONE;
+        e->not_run = 1;
+        launch_argv_free(e->job.argv);
+        e->job.argv = NULL;
+        o->ndone++;
+        o->nfailed++;
+        o->nnotrun++;
+        o->nleft++;
+    }
+    run_progress_clear(&o->progress);
+    ut_err("%zu submitted evaluation%s left running as %s job%s %s: the same command collects "
+           "them (--cancel-submitted cancels them instead)", o->nsubs, o->nsubs == 1 ? "" : "s",
+           submit_name(o->sub), o->nsubs == 1 ? "" : "s", ids);
+    o->nsubs = 0;
+}
+
+/* Put e (pending) where it waits: the submissions, or the queue. */
+static int enqueue(orch *o, ev_state *e)
+{
+    size_t id = (size_t)(e - o->ev);
+    if (o->plans[e->plan].submit) {
+        o->to_submit[o->nto_submit++] = id;
+        return 0;
+    }
+    return sched_queue_push(&o->queue, id, &o->plans[e->plan].req);
 }
 
 static void requeue(orch *o, ev_state *e)
 {
     e->state = ST_PENDING;
-    if (sched_queue_push(&o->queue, (size_t)(e - o->ev), &o->cfg->req) < 0) {
+    if (enqueue(o, e) < 0) {
         e->reason = strdup("out of memory");
         e->state = ST_DONE;
         o->ndone++;
@@ -548,6 +898,8 @@ static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_
 {
     char host[1024] = "", cmd[8192] = "";
     size_t w = 0;
+    if (e->job_id)
+        snprintf(host, sizeof host, "%s:%s", submit_name(o->sub), e->job_id);
     for (int i = 0; i < e->place.nslices && w < sizeof host; i++)
         w += (size_t)snprintf(host + w, sizeof host - w, "%s%s", i ? "," : "",
                               o->res.nodes[e->place.slices[i].node].name);
@@ -656,6 +1008,9 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         release_later(o, &e->place);
     launch_argv_free(e->job.argv);
     e->job.argv = NULL;
+    free(e->job_id);
+    e->job_id = NULL;
+    e->submitted = 0;
     if (retry) {
         requeue(o, e);
         return;
@@ -738,7 +1093,7 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
     int r = st->infra;
     if (r)
         snprintf(iwhy, sizeof iwhy, "%.590s", st->reason ? st->reason : why);
-    if (!r && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
+    if (!r && !e->submitted && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
         r = o->be->ops->infra(o->be, &e->job, path, iwhy, sizeof iwhy, node, sizeof node);
     if (!r)
         return;
@@ -770,7 +1125,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
     char *text = NULL;
     const char *reason = why;
     if (e->timed_out) {
-        fmt_seconds(o->cfg->time_limit, lim, sizeof lim);
+        fmt_seconds(o->plans[e->plan].time_limit, lim, sizeof lim);
         snprintf(why, sizeof why, "time limit %s exceeded (killed)", lim);
     } else if (e->interrupted && !(st->exited && st->code == 0)) {
         snprintf(why, sizeof why, "%s", o->stop_why);
@@ -819,13 +1174,26 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
 /* Start what fits, in queue order. */
 static void schedule(orch *o)
 {
+    /* the submit route first: those jobs wait in the scheduler's queue,
+     * outside this allocation */
+    size_t k = 0;
+    while (!o->stopping && k < o->nto_submit)
+        submit_eval(o, &o->ev[o->to_submit[k++]]);
+    memmove(o->to_submit, o->to_submit + k, (o->nto_submit - k) * sizeof *o->to_submit);
+    o->nto_submit -= k;
     size_t cap = (size_t)o->cfg->max_running;
+    /* the shortest time limit of a tiled plan (0 when one has none: it
+     * might still finish in time) */
+    double tl = -1;
+    for (int i = 0; i < o->nplans; i++)
+        if (!o->plans[i].submit && o->plans[i].nused && (tl < 0 || o->plans[i].time_limit < tl))
+            tl = o->plans[i].time_limit;
     while (!o->stopping && sched_queue_len(&o->queue) > 0 && (cap == 0 || o->nrunning < cap)) {
         /* nothing starts that its time limit would carry past the
          * allocation's end (minus the margin) */
-        if (o->stop_at > 0 && o->cfg->time_limit > 0 && mono() + o->cfg->time_limit > o->stop_at) {
+        if (o->stop_at > 0 && tl > 0 && mono() + tl > o->stop_at) {
             char why[200], lim[32];
-            fmt_seconds(o->cfg->time_limit, lim, sizeof lim);
+            fmt_seconds(tl, lim, sizeof lim);
             snprintf(why, sizeof why, "the allocation ends in %.0f s, before -t %s would",
                      o->ends_at - wall(), lim);
             begin_clock_stop(o, 0, why);
@@ -873,6 +1241,7 @@ static void begin_stop(orch *o, int cause, int kill, const char *why)
     for (size_t i = 0; i < o->nrunning; i++)
         o->running[i]->interrupted = 1;
     signal_all(o, SIGTERM, 1, mono());
+    stop_submitted(o);
 }
 
 /* The allocation's end is near (the clock reached the margin, the
@@ -895,6 +1264,7 @@ static void begin_clock_stop(orch *o, int kill, const char *why)
         for (size_t i = 0; i < o->nrunning; i++)
             o->running[i]->interrupted = 1;
         signal_all(o, SIGTERM, 1, mono());
+        stop_submitted(o);
     }
 }
 
@@ -946,6 +1316,8 @@ static int next_timeout(orch *o, double now)
         next = o->last_sync + 0.1;
     if (o->stop_at > 0 && !o->clock_killed && o->stop_at < next)
         next = o->stop_at;
+    if (o->nsubs && o->next_poll < next)
+        next = o->next_poll;
     for (size_t i = 0; i < o->ncooling; i++)
         if (o->cooling[i].due < next)
             next = o->cooling[i].due;
@@ -959,7 +1331,7 @@ static int next_timeout(orch *o, double now)
 static void draw_progress(orch *o, int force)
 {
     double mean = o->runtime_n ? o->runtime_sum / (double)o->runtime_n : 0;
-    run_progress_update(&o->progress, o->ndone - o->nfailed, o->nrunning, o->nfailed,
+    run_progress_update(&o->progress, o->ndone - o->nfailed, o->nrunning + o->nsubs, o->nfailed,
                         o->batch.n, mean, mono() - o->t_start_mono, force);
 }
 
@@ -1021,9 +1393,10 @@ static int event_loop(orch *o)
         release_due(o, mono());
         if (!o->stopping)
             schedule(o);
-        if (o->nrunning == 0 && (o->stopping || sched_queue_len(&o->queue) == 0))
+        if (o->nrunning == 0 && o->nsubs == 0 &&
+            (o->stopping || (sched_queue_len(&o->queue) == 0 && o->nto_submit == 0)))
             break;
-        if (o->nrunning == 0 && o->ncooling == 0) {
+        if (o->nrunning == 0 && o->ncooling == 0 && o->nsubs == 0) {
             /* cannot happen after pool_feasible; never wait forever on it */
             ut_err("internal error: %zu evaluations wait and none can start",
                    sched_queue_len(&o->queue));
@@ -1047,6 +1420,7 @@ static int event_loop(orch *o)
             o->be->ops->process(o->be);
         now = mono();
         check_timers(o, now);
+        poll_submitted(o, now);
         if (o->stop_at > 0 && now >= o->stop_at && !o->clock_killed &&
             (!o->stopping || o->stopping == STOP_CLOCK)) {
             char why[160];
@@ -1062,6 +1436,185 @@ static int event_loop(orch *o)
     }
     close(ep);
     close(sfd);
+    return 0;
+}
+
+/* ---- plans and order ------------------------------------------------------ */
+
+static void feasible_hint(const orch *o, const pool_request *q);
+
+/* How long each plan's evaluations ran (--order longest-first), from every
+ * batch the journal holds. */
+static void history_record(void *arg, const void *record)
+{
+    orch *o = arg;
+    json_t *r = (json_t *)record;
+    const char *type = json_string_value(json_object_get(r, "type"));
+    const char *plan = json_string_value(json_object_get(r, "plan"));
+    const char *status = json_string_value(json_object_get(r, "status"));
+    if (!type || strcmp(type, "eval") != 0 || !plan || !status || strcmp(status, "ok") != 0)
+        return;
+    for (int k = 0; k < o->nplans; k++)
+        if (strcmp(o->plans[k].key, plan) == 0) {
+            double t0 = json_number_value(json_object_get(r, "start")),
+                   t1 = json_number_value(json_object_get(r, "end"));
+            if (t1 >= t0 && t0 > 0) {
+                o->plans[k].hist_sum += t1 - t0;
+                o->plans[k].hist_n++;
+            }
+        }
+}
+
+static const double *sort_keys;
+static int by_key(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    if (sort_keys[x] != sort_keys[y])
+        return sort_keys[x] > sort_keys[y] ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* The order evaluations start in: the batch's, or largest first (cores x
+ * time limit, where known), or longest first (the mean runtime the journal
+ * recorded for the plan, else its time limit); ties keep batch order. */
+static int compute_order(orch *o)
+{
+    size_t n = o->batch.n;
+    o->start_order = malloc((n ? n : 1) * sizeof *o->start_order);
+    double *key = calloc(n ? n : 1, sizeof *key);
+    if (!o->start_order || !key) {
+        free(key);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        o->start_order[i] = i;
+    if (o->cfg->order == RUN_ORDER_LONGEST)
+        run_journal_read(o->cfg->journal_path, history_record, o);
+    if (o->cfg->order != RUN_ORDER_BATCH) {
+        for (size_t i = 0; i < n; i++) {
+            const run_plan *pl = &o->plans[o->ev[i].plan];
+            double cores = (double)pl->req.ntasks * pl->req.cores_per_task;
+            double t = pl->time_limit > 0 ? pl->time_limit : 1;
+            if (o->cfg->order == RUN_ORDER_LARGEST)
+                key[i] = cores * t;
+            else /* seconds, then cores among equals (a tiny tie-break) */
+                key[i] = (pl->hist_n ? pl->hist_sum / (double)pl->hist_n : pl->time_limit) +
+                         cores * 1e-9;
+        }
+        sort_keys = key;
+        qsort(o->start_order, n, sizeof *o->start_order, by_key);
+    }
+    free(key);
+    return 0;
+}
+
+/* The plans: the command line's, and one per rule of --rules; each
+ * evaluation matched to its plan, every plan in use checked against the
+ * allocation (tile) or the scheduler (submit) before anything runs. The
+ * exit status: 0, 1 (a rule cannot be used), 2 (bad rules file), 3. */
+static int setup_plans(orch *o)
+{
+    const run_config *c = o->cfg;
+    static char msg[8192];
+    if (c->rules_path) {
+        if (plan_rules_load(&o->rules, c->rules_path, &c->req, c->time_limit, msg,
+                            sizeof msg) < 0) {
+            ut_err("%s", msg);
+            return 1;
+        }
+        o->have_rules = 1;
+    }
+    o->nplans = 1 + o->rules.n;
+    o->plans = calloc((size_t)o->nplans, sizeof *o->plans);
+    o->to_submit = malloc((o->batch.n ? o->batch.n : 1) * sizeof *o->to_submit);
+    o->subs = malloc((o->batch.n ? o->batch.n : 1) * sizeof *o->subs);
+    if (!o->plans || !o->to_submit || !o->subs) {
+        ut_err("out of memory");
+        return 3;
+    }
+    o->plans[0].req = c->req;
+    o->plans[0].time_limit = c->time_limit;
+    o->plans[0].cmd = o->cmd;
+    snprintf(o->plans[0].key, sizeof o->plans[0].key, "command-line");
+    for (int k = 1; k < o->nplans; k++) {
+        run_plan *pl = &o->plans[k];
+        const plan_rule *r = &o->rules.rules[k - 1];
+        pl->rule = r;
+        pl->req = r->req;
+        pl->time_limit = r->time_limit;
+        pl->submit = r->route == PLAN_SUBMIT;
+        run_recipe_hex(r->hash, pl->key);
+        if (plan_rule_check(&o->rules, k - 1, msg, sizeof msg) < 0) {
+            ut_err("%s: nothing was run", msg);
+            return 1;
+        }
+        if (r->ncmd) {
+            char m2[4096];
+            if (run_cmdline_init(&pl->cmd, r->cmd, r->ncmd, m2, sizeof m2) < 0) {
+                ut_err("%s:%d: %s", o->rules.path, r->line, m2);
+                return 1;
+            }
+            pl->own_cmd = 1;
+        } else {
+            pl->cmd = o->cmd;
+        }
+    }
+    for (size_t i = 0; i < o->batch.n; i++) {
+        ev_state *e = &o->ev[i];
+        if (o->have_rules) {
+            int owned;
+            dak_params *p = run_item_params(&o->batch, e->item, &owned);
+            if (!p) {
+                ut_err("out of memory");
+                return 3;
+            }
+            int m = plan_rules_match(&o->rules, p, e->item->eval, msg, sizeof msg);
+            if (owned)
+                dak_params_free(p);
+            if (m == -2) {
+                ut_err("%s: nothing was run", msg);
+                return 1;
+            }
+            e->plan = m + 1;
+        }
+        o->plans[e->plan].nused++;
+    }
+    for (int k = 0; k < o->nplans; k++) {
+        run_plan *pl = &o->plans[k];
+        char where[PATH_MAX + 32] = "";
+        if (pl->rule)
+            snprintf(where, sizeof where, "%s:%d: ", o->rules.path, pl->rule->line);
+        if (!pl->nused)
+            continue;
+        if (!pl->submit && !pool_feasible(o->pool, &pl->req, msg, sizeof msg)) {
+            ut_err("%san evaluation %s: nothing was run%s", where, msg,
+                   pl->rule ? " (a submit rule sends it to the queue as its own job)" : "");
+            feasible_hint(o, &pl->req);
+            return 1;
+        }
+        if (!pl->submit)
+            continue;
+        if (!o->sub && !(o->sub = submit_new(o->res.backend, c->submit_uri, c->mpi, msg,
+                                             sizeof msg))) {
+            ut_err("%s%s: nothing was run", where, msg);
+            return 1;
+        }
+        submit_spec sp;
+        memset(&sp, 0, sizeof sp);
+        sp.req = &pl->req;
+        sp.time_limit = pl->time_limit;
+        sp.sched = pl->rule->sched;
+        sp.sched_args = pl->rule->sched_args;
+        sp.nsched_args = pl->rule->nsched_args;
+        if (submit_check(o->sub, &sp, msg, sizeof msg) < 0) {
+            ut_err("%s%s: nothing was run", where, msg);
+            return 1;
+        }
+    }
+    if (compute_order(o) < 0) {
+        ut_err("out of memory");
+        return 3;
+    }
     return 0;
 }
 
@@ -1089,31 +1642,66 @@ static void print_placement(const orch *o, const pool_placement *pl, char *out, 
 static int dry_run(orch *o)
 {
     const run_config *c = o->cfg;
-    /* as if each evaluation ran until the pool was full, then the oldest ended */
+    /* as if each evaluation ran until the pool was full, then the oldest
+     * ended (in the order it would start: --order) */
     pool_placement *held = calloc(o->batch.n, sizeof *held);
-    size_t oldest = 0;
+    size_t oldest = 0, nheld = 0;
+    if (!held) {
+        ut_err("out of memory");
+        return 3;
+    }
     for (size_t i = 0; i < o->batch.n; i++) {
-        long eval = o->batch.items[i].eval;
-        while (pool_alloc(o->pool, &c->req, &held[i]) < 0 ||
-               (c->max_running > 0 && i - oldest >= (size_t)c->max_running)) {
-            if (held[i].slices)
-                pool_release(o->pool, &held[i]);
-            pool_release(o->pool, &held[oldest++]);
-        }
+        ev_state *e = &o->ev[o->start_order[i]];
+        const run_plan *plan = &o->plans[e->plan];
+        long eval = e->item->eval;
         char params[PATH_MAX], results[PATH_MAX], dir[PATH_MAX], where[2048], line[8192];
+        char rule[PATH_MAX + 64] = "";
         run_workdir_path(&c->layout, eval, dir, sizeof dir);
         ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params);
         ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results);
-        char **argv = run_cmdline_argv(&o->cmd, eval, params, results);
-        print_placement(o, &held[i], where, sizeof where);
+        char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
+        if (o->have_rules && plan->rule)
+            snprintf(rule, sizeof rule, "  rule %s:%d (%s)", o->rules.path, plan->rule->line,
+                     plan->submit ? "submit" : "tile");
+        else if (o->have_rules)
+            snprintf(rule, sizeof rule, "  no rule (the command line's options)");
+        if (plan->submit) {
+            static char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
+            char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
+            submit_spec sp;
+            e->cwd = strdup(dir);
+            e->out_name = on;
+            e->err_name = en;
+            e->job.argv = argv;
+            line[0] = '\0';
+            if (e->cwd && on && en && submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) == 0)
+                submit_describe(o->sub, &sp, line, sizeof line);
+            e->job.argv = NULL;
+            run_cmdline_format(argv, where, sizeof where);
+            printf("eval %ld%s  as its own %s job: %s  (running: %s)\n", eval, rule,
+                   submit_name(o->sub), line, where);
+            launch_argv_free(argv);
+            continue;
+        }
+        held[nheld] = (pool_placement){0, NULL};
+        while (pool_alloc(o->pool, &plan->req, &held[nheld]) < 0 ||
+               (c->max_running > 0 && nheld - oldest >= (size_t)c->max_running)) {
+            if (held[nheld].slices)
+                pool_release(o->pool, &held[nheld]);
+            if (oldest == nheld)
+                break; /* cannot happen after the feasibility check */
+            pool_release(o->pool, &held[oldest++]);
+        }
+        print_placement(o, &held[nheld], where, sizeof where);
+        nheld++;
         run_cmdline_format(argv, line, sizeof line);
         const char *via = strcmp(o->res.backend, "slurm") == 0 ? "(srun) "
-                          : c->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
-                                                                              : "";
-        printf("eval %ld  [%s]  in %s: %s%s\n", eval, where, dir, via, line);
+                          : plan->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
+                                                                                 : "";
+        printf("eval %ld%s  [%s]  in %s: %s%s\n", eval, rule, where, dir, via, line);
         launch_argv_free(argv);
     }
-    for (size_t i = oldest; i < o->batch.n; i++)
+    for (size_t i = oldest; i < nheld; i++)
         pool_placement_free(&held[i]);
     free(held);
     return 0;
@@ -1131,6 +1719,8 @@ static void orch_free(orch *o)
             free(o->ev[i].cwd);
             free(o->ev[i].out_name);
             free(o->ev[i].err_name);
+            free(o->ev[i].job_id);
+            launch_argv_free(o->ev[i].job.argv);
             pool_placement_free(&o->ev[i].place);
         }
     }
@@ -1148,15 +1738,26 @@ static void orch_free(orch *o)
     alloc_resources_free(&o->res);
     run_cmdline_free(&o->cmd);
     run_recipe_free(&o->recipe);
+    for (int k = 1; o->plans && k < o->nplans; k++) {
+        if (o->plans[k].own_cmd)
+            run_cmdline_free(&o->plans[k].cmd);
+        run_recipe_free(&o->plans[k].recipe);
+    }
+    free(o->plans);
+    if (o->have_rules)
+        plan_rules_free(&o->rules);
+    submit_free(o->sub);
+    free(o->subs);
+    free(o->to_submit);
+    free(o->start_order);
     if (o->have_tmpl)
         run_template_free(&o->tmpl);
     run_batch_free(&o->batch);
 }
 
 /* After "an evaluation needs ...": how to get what it needs. */
-static void feasible_hint(const orch *o)
+static void feasible_hint(const orch *o, const pool_request *q)
 {
-    const pool_request *q = &o->cfg->req;
     long cores = (long)q->ntasks * q->cores_per_task;
     char gpus[64] = "";
     if (q->gpus_per_task > 0)
@@ -1223,17 +1824,22 @@ int run_execute(const run_config *c)
         status = 3;
         goto out;
     }
-    if (!pool_feasible(o->pool, &c->req, msg, sizeof msg)) {
-        ut_err("an evaluation %s: nothing was run", msg);
-        feasible_hint(o);
-        status = 1;
+    o->ev = calloc(o->batch.n, sizeof *o->ev);
+    o->running = calloc(o->batch.n, sizeof *o->running);
+    if (!o->ev || !o->running) {
+        ut_err("out of memory");
+        status = 3;
         goto out;
     }
+    for (size_t i = 0; i < o->batch.n; i++)
+        o->ev[i].item = &o->batch.items[i];
     if (run_cmdline_init(&o->cmd, c->cmd, c->ncmd, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
         status = 1;
         goto out;
     }
+    if ((status = setup_plans(o)) != 0)
+        goto out;
     if (c->template_dir) {
         if (run_template_init(&o->tmpl, c->template_dir, c->copy_files, msg, sizeof msg) < 0) {
             ut_err("%s", msg);
@@ -1277,7 +1883,10 @@ int run_execute(const run_config *c)
     if (launch_tree_init(o->token, sizeof o->token) < 0)
         ut_err("no watchdog (%s): should batchtile be killed, its evaluations may survive it",
                strerror(errno));
-    launch_options lo = {c->mpi, c->req.ntasks};
+    launch_options lo = {c->mpi, 1};
+    for (int k = 0; k < o->nplans; k++)
+        if (o->plans[k].nused && !o->plans[k].submit && o->plans[k].req.ntasks > lo.ntasks)
+            lo.ntasks = o->plans[k].req.ntasks;
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
     else if (strcmp(backend, "slurm") == 0)
@@ -1304,16 +1913,6 @@ int run_execute(const run_config *c)
             o->stop_at = mono() + 0.001;
     }
 
-    o->ev = calloc(o->batch.n, sizeof *o->ev);
-    o->running = calloc(o->batch.n, sizeof *o->running);
-    if (!o->ev || !o->running) {
-        ut_err("out of memory");
-        status = 3;
-        goto out;
-    }
-    for (size_t i = 0; i < o->batch.n; i++)
-        o->ev[i].item = &o->batch.items[i];
-
     /* block the signals the loop reads from its signalfd, before any child */
     sigset_t mask, old;
     run_signal_mask(&mask);
@@ -1335,12 +1934,14 @@ int run_execute(const run_config *c)
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
-    for (size_t i = 0; i < o->batch.n; i++)
-        if (o->ev[i].state == ST_PENDING && sched_queue_push(&o->queue, i, &c->req) < 0) {
+    for (size_t i = 0; i < o->batch.n; i++) {
+        ev_state *e = &o->ev[o->start_order[i]];
+        if (e->state == ST_PENDING && enqueue(o, e) < 0) {
             ut_err("out of memory");
             status = 3;
             goto out;
         }
+    }
     run_progress_init(&o->progress, c->progress);
     o->last_sync = mono();
 

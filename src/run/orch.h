@@ -24,6 +24,10 @@ typedef struct run_halt {
  * value a failed evaluation's active set asks for. */
 enum { RUN_ON_FAIL_FAIL = 0, RUN_ON_FAIL_NAN, RUN_ON_FAIL_VALUE };
 
+/* --order: batch order, largest first (cores x time limit), or longest
+ * first (the runtimes the journal recorded for the same rule). */
+enum { RUN_ORDER_BATCH = 0, RUN_ORDER_LARGEST, RUN_ORDER_LONGEST };
+
 typedef struct run_config {
     char **cmd; /* COMMAND ARG... */
     int ncmd;
@@ -56,6 +60,10 @@ typedef struct run_config {
     double end_margin;   /* --end-margin: seconds before the end to stop, < 0 default */
     int infra_retries;   /* --infra-retries: attempts the infrastructure may spoil */
     double on_fail_value; /* --on-fail value:X */
+    const char *rules_path; /* --rules FILE: a plan per evaluation, NULL none */
+    int order;           /* RUN_ORDER_* */
+    const char *submit_uri; /* --submit-uri: the Flux instance submit rules go to */
+    int cancel_submitted; /* --cancel-submitted: a stop cancels submitted jobs */
 } run_config;
 
 /* The signals a run reads from its signalfd (children, stop, resize, the

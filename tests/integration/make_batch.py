@@ -5,7 +5,7 @@
                   [--modes M1,M2,...] [--sleep S] [--seed X] [--batch B] [--first E]
 
 Variables x1..xK uniform on [-1, 1] (K=4); one response f with active set A
-(1). With --modes or --sleep, string variables probe_mode / probe_sleep for
+(1); with --levels, an integer variable 'level' after them. With --modes or --sleep, string variables probe_mode / probe_sleep for
 the probe simulation (modes cycle over the evaluations).
 """
 import argparse
@@ -23,6 +23,7 @@ ap.add_argument('--sleep-uniform', default='', help='LO:HI: a fixed random sleep
 ap.add_argument('--seed', type=int, default=None)
 ap.add_argument('--batch', type=int, default=1)
 ap.add_argument('--first', type=int, default=1)
+ap.add_argument('--levels', default='', help='L1,L2,...: an integer variable "level", cycling')
 a = ap.parse_args()
 rnd = random.Random(a.n if a.seed is None else a.seed)
 modes = a.modes.split(',') if a.modes else []
@@ -30,6 +31,7 @@ out = []
 for k in range(a.n):
     e = a.first + k
     xs = [(f'x{i + 1}', rnd.uniform(-1, 1)) for i in range(a.vars)]
+    levels = a.levels.split(',') if a.levels else []
     strs = []
     if modes:
         strs.append(('probe_mode', modes[k % len(modes)]))
@@ -42,21 +44,24 @@ for k in range(a.n):
     dvv = list(range(1, a.vars + 1))
     if a.format == 'json':
         out.append(json.dumps({
-            'variables': [{'label': l, 'value': v} for l, v in xs + strs],
+            'variables': [{'label': l, 'value': v} for l, v in xs + strs] +
+                         [{'label': 'level', 'value': int(levels[k % len(levels)])}] * bool(levels),
             'responses': [{'label': 'f', 'active_set': a.asv}],
             'derivative_variables': dvv, 'analysis_components': [],
             'eval_id': eid, 'metadata': []}))
     elif a.format == 'aprepro':
-        L = ['{ DAKOTA_VARS = %d }' % (len(xs) + len(strs))]
+        L = ['{ DAKOTA_VARS = %d }' % (len(xs) + len(strs) + bool(levels))]
         L += ['{ %s = %.15e }' % (l, v) for l, v in xs]
+        L += ['{ level = %d }' % int(levels[k % len(levels)])] * bool(levels)
         L += ['{ %s = "%s" }' % (l, v) for l, v in strs]
         L += ['{ DAKOTA_FNS = 1 }', '{ ASV_1:f = %d }' % a.asv, '{ DAKOTA_DER_VARS = %d }' % len(dvv)]
         L += ['{ DVV_%d:x%d = %d }' % (i, i, i) for i in dvv]
         L += ['{ DAKOTA_AN_COMPS = 0 }', '{ DAKOTA_EVAL_ID = %s }' % eid, '{ DAKOTA_METADATA = 0 }']
         out.append('\n'.join(' ' * 20 + l for l in L) + '\n')
     else:
-        L = ['%43d variables' % (len(xs) + len(strs))]
+        L = ['%43d variables' % (len(xs) + len(strs) + bool(levels))]
         L += ['%43.15e %s' % (v, l) for l, v in xs]
+        L += ['%43d level' % int(levels[k % len(levels)])] * bool(levels)
         L += ['%43s %s' % (v, l) for l, v in strs]
         L += ['%43d functions' % 1, '%43d ASV_1:f' % a.asv, '%43d derivative_variables' % len(dvv)]
         L += ['%43d DVV_%d:x%d' % (i, i, i) for i in dvv]

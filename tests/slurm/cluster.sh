@@ -8,6 +8,8 @@
 #       CPUS: the CPUs each node declares (default: this machine's); more than
 #       the machine has makes nodes that look like a cluster's (their tasks
 #       share the real CPUs), so that examples written for real nodes run as shown
+#       BT_SLURM_ACCOUNTING=1: with accounting, so that sacct works: a MariaDB
+#       server and slurmdbd of its own in DIR (packages mariadb-server, slurmdbd)
 #   tests/slurm/cluster.sh stop DIR            stop everything it started
 #   export SLURM_CONF=DIR/slurm.conf           then salloc, srun, sinfo use it
 #
@@ -18,19 +20,22 @@ cmd=${1:-}; dir=${2:-}; nodes=${3:-3}; cpus=${4:-$(nproc)}
 
 stop() {
     local f
-    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/slurmdbd.pid "$dir"/mysql.pid \
+             "$dir"/munged.pid; do
         [ -f "$f" ] || continue
         kill "$(cat "$f" 2>/dev/null)" 2>/dev/null
     done
     for _ in $(seq 50); do
         local alive=0
-        for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+        for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/slurmdbd.pid "$dir"/mysql.pid \
+                 "$dir"/munged.pid; do
             [ -f "$f" ] && kill -0 "$(cat "$f" 2>/dev/null)" 2>/dev/null && alive=1
         done
         [ $alive = 0 ] && break
         sleep 0.1
     done
-    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/munged.pid; do
+    for f in "$dir"/slurmd.*.pid "$dir"/slurmctld.pid "$dir"/slurmdbd.pid "$dir"/mysql.pid \
+             "$dir"/munged.pid; do
         [ -f "$f" ] && kill -9 "$(cat "$f" 2>/dev/null)" 2>/dev/null
         rm -f "$f"
     done
@@ -63,6 +68,45 @@ munged --force --key-file="$key" --socket="$dir/munge/munge.socket" \
     { echo "munged did not start: $(tail -3 "$dir/munged.log")" >&2; exit 1; }
 
 user=$(id -un)
+acct=${BT_SLURM_ACCOUNTING:-0}
+if [ "$acct" = 1 ]; then
+    for p in slurmdbd mariadbd mariadb-install-db sacctmgr; do
+        command -v $p >/dev/null 2>&1 || { echo "skipped: $p not installed (slurmdbd, mariadb-server)"; exit 77; }
+    done
+    # MariaDB on a port of its own, its data in DIR
+    dbport=$((base + 200)); dbdport=$((base + 100))
+    if [ ! -d "$dir/db/mysql" ]; then
+        mariadb-install-db --no-defaults --datadir="$dir/db" --user="$user" \
+            --auth-root-authentication-method=socket --skip-test-db >"$dir/db-install.log" 2>&1 ||
+            { echo "mariadb-install-db failed: $(tail -3 "$dir/db-install.log")" >&2; stop; exit 1; }
+    fi
+    mariadbd --no-defaults --datadir="$dir/db" --socket="$dir/mysql.sock" --bind-address=127.0.0.1 \
+        --port=$dbport --pid-file="$dir/mysql.pid" --log-error="$dir/mysql.err" --user="$user" \
+        --innodb-buffer-pool-size=16M --skip-log-bin >/dev/null 2>&1 &
+    for _ in $(seq 300); do
+        mariadb --no-defaults -S "$dir/mysql.sock" -u root -e "select 1" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    mariadb --no-defaults -S "$dir/mysql.sock" -u root -e "CREATE USER IF NOT EXISTS \
+        'slurm'@'127.0.0.1' IDENTIFIED BY 'batchtile'; GRANT ALL ON *.* TO 'slurm'@'127.0.0.1';" ||
+        { echo "MariaDB did not start: $(tail -3 "$dir/mysql.err")" >&2; stop; exit 1; }
+    {
+        echo "AuthType=auth/munge"
+        echo "AuthInfo=socket=$dir/munge/munge.socket"
+        echo "DbdHost=localhost"
+        echo "DbdPort=$dbdport"
+        echo "SlurmUser=$user"
+        echo "StorageType=accounting_storage/mysql"
+        echo "StorageHost=127.0.0.1"
+        echo "StoragePort=$dbport"
+        echo "StorageUser=slurm"
+        echo "StoragePass=batchtile"
+        echo "StorageLoc=slurm_acct_db"
+        echo "PidFile=$dir/slurmdbd.pid"
+        echo "LogFile=$dir/slurmdbd.log"
+    } >"$dir/slurmdbd.conf"
+    chmod 600 "$dir/slurmdbd.conf"
+fi
 {
     echo "ClusterName=batchtile"
     echo "SlurmctldHost=localhost"
@@ -87,7 +131,14 @@ user=$(id -un)
     echo "MpiDefault=none"
     echo "ReturnToService=2"
     echo "JobCompType=jobcomp/none"
-    echo "AccountingStorageType=accounting_storage/none"
+    if [ "$acct" = 1 ]; then
+        echo "AccountingStorageType=accounting_storage/slurmdbd"
+        echo "AccountingStorageHost=localhost"
+        echo "AccountingStoragePort=$dbdport"
+        echo "AccountingStoragePass=$dir/munge/munge.socket"
+    else
+        echo "AccountingStorageType=accounting_storage/none"
+    fi
     echo "JobAcctGatherType=jobacct_gather/none"
     echo "SlurmctldTimeout=30"
     echo "SlurmdTimeout=30"
@@ -102,6 +153,16 @@ user=$(id -un)
     echo "PartitionName=debug Nodes=node[1-$nodes] Default=YES MaxTime=INFINITE State=UP OverSubscribe=NO"
 } >"$dir/slurm.conf"
 export SLURM_CONF="$dir/slurm.conf"
+if [ "$acct" = 1 ]; then
+    slurmdbd || { echo "slurmdbd did not start: $(tail -5 "$dir/slurmdbd.log")" >&2; stop; exit 1; }
+    for _ in $(seq 300); do
+        timeout 5 sacctmgr -n list cluster >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    timeout 10 sacctmgr -i add cluster batchtile >/dev/null 2>&1
+    sacctmgr -n list cluster format=cluster 2>/dev/null | grep -q batchtile ||
+        { echo "slurmdbd: no cluster: $(tail -5 "$dir/slurmdbd.log")" >&2; stop; exit 1; }
+fi
 
 slurmctld -c -f "$SLURM_CONF" ||
     { echo "slurmctld did not start: $(tail -5 "$dir/slurmctld.log")" >&2; stop; exit 1; }

@@ -1,0 +1,146 @@
+/* Submitting to Flux: a job of the enclosing instance (flux --parent
+ * submit), or of the instance at --submit-uri, followed with flux jobs. */
+#define _GNU_SOURCE
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "plan/rules.h"
+
+static int flux_head(submitter *s, launch_argv *a, const char *sub)
+{
+    int bad = launch_argv_add(a, "flux");
+    if (s->parent)
+        bad |= launch_argv_add(a, "--parent");
+    return bad | launch_argv_add(a, "%s", sub);
+}
+
+static int flux_options(const submit_spec *sp, launch_argv *a)
+{
+    const pool_request *q = sp->req;
+    int bad = launch_argv_add(a, "--ntasks=%d", q->ntasks) |
+              launch_argv_add(a, "--cores-per-task=%d", q->cores_per_task);
+    if (q->nodes > 0)
+        bad |= launch_argv_add(a, "--nodes=%d", q->nodes);
+    if (q->gpus_per_task > 0)
+        bad |= launch_argv_add(a, "--gpus-per-task=%d", q->gpus_per_task);
+    if (sp->time_limit > 0)
+        bad |= launch_argv_add(a, "--time-limit=%lds", (long)ceil(sp->time_limit));
+    if (q->exclusive)
+        bad |= launch_argv_add(a, "--exclusive");
+    if (sp->sched && sp->sched[PLAN_PARTITION])
+        bad |= launch_argv_add(a, "--queue=%s", sp->sched[PLAN_PARTITION]);
+    if (sp->sched && sp->sched[PLAN_ACCOUNT])
+        bad |= launch_argv_add(a, "--setattr=system.bank=%s", sp->sched[PLAN_ACCOUNT]);
+    if (sp->sched && sp->sched[PLAN_CONSTRAINT])
+        bad |= launch_argv_add(a, "--requires=%s", sp->sched[PLAN_CONSTRAINT]);
+    for (int i = 0; i < sp->nsched_args; i++)
+        bad |= launch_argv_add(a, "%s", sp->sched_args[i]);
+    return bad ? -1 : 0;
+}
+
+static int flux_argv(submitter *s, const submit_spec *sp, launch_argv *a)
+{
+    int bad = flux_head(s, a, "submit") |
+              launch_argv_add(a, "--job-name=batchtile.eval.%ld", sp->eval) |
+              launch_argv_add(a, "--cwd=%s", sp->workdir) |
+              launch_argv_add(a, "--output=%s", sp->out_path) |
+              launch_argv_add(a, "--error=%s", sp->err_path);
+    if (bad || flux_options(sp, a) < 0)
+        return -1;
+    /* Flux starts every task of the command itself (with its PMI) */
+    for (int i = 0; sp->argv[i]; i++)
+        if (launch_argv_add(a, "%s", sp->argv[i]) < 0)
+            return -1;
+    return 0;
+}
+
+static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
+{
+    (void)s;
+    if (sp->sched && (sp->sched[PLAN_QOS] || sp->sched[PLAN_RESERVATION])) {
+        snprintf(msg, msgsz, "Flux has no %s: pass what your Flux system uses with "
+                             "--sched-arg=...", sp->sched[PLAN_QOS] ? "--qos" : "--reservation");
+        return -1;
+    }
+    return 0;
+}
+
+static int flux_parse_id(const char *out, char *id, size_t idsz)
+{
+    char line[256];
+    submit_last_line(out, line, sizeof line);
+    if (!line[0] || strchr(line, ' ') || strlen(line) >= idsz)
+        return -1;
+    snprintf(id, idsz, "%s", line);
+    return 0;
+}
+
+static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *out)
+{
+    launch_argv a = {0};
+    int bad = flux_head(s, &a, "jobs") | launch_argv_add(&a, "-n") | launch_argv_add(&a, "-a") |
+              launch_argv_add(&a, "-o") |
+              launch_argv_add(&a, "{id.f58}|{state}|{result}|{returncode}|{t_run}|"
+                                  "{t_inactive}|{exception.type}");
+    for (size_t i = 0; i < n; i++)
+        bad |= launch_argv_add(&a, "%s", ids[i]);
+    if (bad) {
+        launch_argv_free(a.v);
+        return -1;
+    }
+    static char buf[1 << 20];
+    int rc = submit_capture(s, a.v, buf, sizeof buf);
+    launch_argv_free(a.v);
+    if (rc != 0)
+        return -1;
+    for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+        char *f[7] = {0};
+        int nf = 0;
+        for (char *p = l; p && nf < 7; nf++) {
+            f[nf] = p;
+            char *bar = strchr(p, '|');
+            if (bar)
+                *bar = '\0';
+            p = bar ? bar + 1 : NULL;
+        }
+        if (nf < 4)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(ids[i], f[0]) != 0)
+                continue;
+            submit_state *st = &out[i];
+            st->known = 1;
+            st->ended = strcmp(f[1], "INACTIVE") == 0;
+            snprintf(st->state, sizeof st->state, "%s", st->ended && f[2][0] ? f[2] : f[1]);
+            st->timed_out = strcmp(f[2], "TIMEOUT") == 0;
+            int rcode = atoi(f[3]);
+            st->exited = rcode < 128;
+            st->code = rcode;
+            st->signo = rcode >= 128 ? rcode - 128 : 0;
+            st->t_start = nf > 4 ? atof(f[4]) : 0;
+            st->t_end = nf > 5 ? atof(f[5]) : 0;
+            st->infra = nf > 6 && strcmp(f[6], "node-fail") == 0;
+        }
+    }
+    return 0;
+}
+
+static int flux_cancel(submitter *s, const char *id)
+{
+    launch_argv a = {0};
+    if (flux_head(s, &a, "cancel") | launch_argv_add(&a, "%s", id)) {
+        launch_argv_free(a.v);
+        return -1;
+    }
+    char out[1024];
+    int rc = submit_capture(s, a.v, out, sizeof out);
+    launch_argv_free(a.v);
+    return rc == 0 ? 0 : -1;
+}
+
+const submit_ops submit_flux_ops = {
+    "Flux", flux_check, flux_argv, NULL, flux_parse_id, flux_query, flux_cancel,
+};
