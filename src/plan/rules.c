@@ -188,7 +188,7 @@ static int parse_term(scan *sc, plan_term *t)
     while (e < sc->len && !isspace((unsigned char)sc->s[e]) && sc->s[e] != '#')
         e++;
     char buf[128];
-    if (e == vpos || e - vpos >= sizeof buf) {
+    if (e == vpos || e - vpos >= sizeof buf || (e - vpos >= 2 && memcmp(sc->s + vpos, "->", 2) == 0)) {
         found(sc, vpos, what, sizeof what);
         return err_at(sc, vpos, "expected a value after '%s' (a number, or a string in "
                                 "quotes), found %s", t->name, what);

@@ -31,7 +31,7 @@ out = []
 for k in range(a.n):
     e = a.first + k
     xs = [(f'x{i + 1}', rnd.uniform(-1, 1)) for i in range(a.vars)]
-    levels = a.levels.split(',') if a.levels else []
+    levels = [int(a.levels.split(',')[k % len(a.levels.split(','))])] if a.levels else []
     strs = []
     if modes:
         strs.append(('probe_mode', modes[k % len(modes)]))
@@ -45,23 +45,23 @@ for k in range(a.n):
     if a.format == 'json':
         out.append(json.dumps({
             'variables': [{'label': l, 'value': v} for l, v in xs + strs] +
-                         [{'label': 'level', 'value': int(levels[k % len(levels)])}] * bool(levels),
+                         [{'label': 'level', 'value': lv} for lv in levels],
             'responses': [{'label': 'f', 'active_set': a.asv}],
             'derivative_variables': dvv, 'analysis_components': [],
             'eval_id': eid, 'metadata': []}))
     elif a.format == 'aprepro':
-        L = ['{ DAKOTA_VARS = %d }' % (len(xs) + len(strs) + bool(levels))]
+        L = ['{ DAKOTA_VARS = %d }' % (len(xs) + len(strs) + len(levels))]
         L += ['{ %s = %.15e }' % (l, v) for l, v in xs]
-        L += ['{ level = %d }' % int(levels[k % len(levels)])] * bool(levels)
+        L += ['{ level = %d }' % lv for lv in levels]
         L += ['{ %s = "%s" }' % (l, v) for l, v in strs]
         L += ['{ DAKOTA_FNS = 1 }', '{ ASV_1:f = %d }' % a.asv, '{ DAKOTA_DER_VARS = %d }' % len(dvv)]
         L += ['{ DVV_%d:x%d = %d }' % (i, i, i) for i in dvv]
         L += ['{ DAKOTA_AN_COMPS = 0 }', '{ DAKOTA_EVAL_ID = %s }' % eid, '{ DAKOTA_METADATA = 0 }']
         out.append('\n'.join(' ' * 20 + l for l in L) + '\n')
     else:
-        L = ['%43d variables' % (len(xs) + len(strs) + bool(levels))]
+        L = ['%43d variables' % (len(xs) + len(strs) + len(levels))]
         L += ['%43.15e %s' % (v, l) for l, v in xs]
-        L += ['%43d level' % int(levels[k % len(levels)])] * bool(levels)
+        L += ['%43d level' % lv for lv in levels]
         L += ['%43s %s' % (v, l) for l, v in strs]
         L += ['%43d functions' % 1, '%43d ASV_1:f' % a.asv, '%43d derivative_variables' % len(dvv)]
         L += ['%43d DVV_%d:x%d' % (i, i, i) for i in dvv]

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# --rules on a real Slurm cluster with accounting (slurmdbd, so that sacct
+# answers as on a production cluster): a mixed batch where levels 0 and 1
+# are steps of the driver's allocation with their own core counts and level
+# 2 runs as separate jobs; kill -9 of the driver while a submitted job runs,
+# then the same command: one job for that evaluation, its result collected;
+# SIGTERM leaves submitted jobs running, --cancel-submitted cancels them; a
+# submit rule Slurm could never run is refused before anything runs.
+. "$(dirname "$0")/lib.sh"
+BT_SLURM_ACCOUNTING=1 start_cluster 3 4
+
+cat >rules.txt <<'EOF'
+# the plan of a multilevel batch
+level == 2 -> submit -N 2 -n 4 -t 5m
+level == 1 -> tile -n 2
+level == 0 -> tile -n 1
+EOF
+
+# the allocation's id, and the driver, inside one salloc
+drive() { # DIR ARGS...: run batchtile in DIR inside a one-node allocation
+    local d=$1; shift
+    (cd "$d" && exec salloc -Q -N1 --exclusive -t 10 bash -c \
+        'echo "$SLURM_JOB_ID" >alloc.id; echo $$ >driver.pid; exec batchtile run --rules ../rules.txt "$@"' bash "$@")
+}
+
+# jobs_in DIR: how many jobs accounting holds that ran in work directory DIR
+jobs_in() {
+    local d; d=$(cd "$1" 2>/dev/null && pwd) || { echo 0; return; }
+    sacct -n -X -P -S now-1hour -o JobID,WorkDir 2>/dev/null | awk -F'|' -v d="$d" '$2 == d' | grep -c .
+}
+
+# records DIR: "workdir job size" for every probe record
+records() {
+    python3 - "$1" <<'EOF'
+import glob, json, os, sys
+for f in sorted(glob.glob(os.path.join(sys.argv[1], 'workdir.*', 'probe.0.json'))):
+    r = json.load(open(f))
+    print(os.path.basename(os.path.dirname(f)), r.get('SLURM_JOB_ID'), r.get('size'))
+EOF
+}
+
+# ---- a mixed batch -----------------------------------------------------------
+mkdir mixed
+batch 9 --levels 0,1,2 --sleep 1 >mixed/b.in
+if expect 0 drive mixed -- probe b.in r.out; then
+    grep_err "9 evaluations: 9 ok, 0 failed"
+    alloc=$(cat mixed/alloc.id)
+    (cd mixed && probe_check values r.out) >/dev/null || fail "mixed batch: values in batch order"
+    records mixed >mixed/records
+    # levels cycle 0,1,2: evaluations 1,4,7 level 0; 2,5,8 level 1; 3,6,9 level 2
+    for e in 1 4 7; do
+        grep -qx "workdir.$e $alloc 1" mixed/records || fail "level 0 evaluation $e: expected a 1-task step of job $alloc: $(grep "workdir.$e " mixed/records)"
+    done
+    for e in 2 5 8; do
+        grep -qx "workdir.$e $alloc 2" mixed/records || fail "level 1 evaluation $e: expected a 2-task step of job $alloc: $(grep "workdir.$e " mixed/records)"
+    done
+    jobs=""
+    for e in 3 6 9; do
+        read -r _ job size < <(grep "^workdir.$e " mixed/records)
+        [ "$size" = 4 ] || fail "level 2 evaluation $e ran with $size tasks, expected 4"
+        [ "$job" != "$alloc" ] || fail "level 2 evaluation $e ran in the driver's allocation"
+        jobs="$jobs $job"
+        [ "$(jobs_in mixed/workdir.$e)" = 1 ] || fail "evaluation $e: expected one job in sacct"
+        [ -f mixed/workdir.$e/batchtile-job.sh ] || fail "evaluation $e: no job script"
+    done
+    [ "$(echo $jobs | tr ' ' '\n' | sort -u | wc -l)" = 3 ] || fail "level 2: expected 3 distinct jobs, got$jobs"
+    n=$(grep -c '"type":"submit"' mixed/batchtile.journal)
+    [ "$n" = 3 ] || fail "journal: $n submissions, expected 3"
+    ok "mixed batch: levels 0/1 steps of job $alloc (1 and 2 tasks), level 2 jobs$jobs (4 tasks, 2 nodes)"
+fi
+
+# ---- kill -9 of the driver while a submitted job runs ------------------------
+mkdir k9
+batch 3 --levels 0,1,2 --sleep 6 >k9/b.in
+drive k9 -- probe b.in r.out >k9/out1 2>&1 &
+job=""
+for _ in $(seq 300); do
+    job=$(sed -n 's/.*"type":"submit".*"job":"\([0-9]*\)".*/\1/p' k9/batchtile.journal 2>/dev/null)
+    [ -n "$job" ] && [ "$(squeue -h -j "$job" -o %T 2>/dev/null)" = RUNNING ] && break
+    sleep 0.1
+done
+[ -n "$job" ] || fail "kill -9: no submission in the journal"
+kill -9 "$(cat k9/driver.pid)"
+wait
+st=$(squeue -h -j "$job" -o %T 2>/dev/null)
+[ "$st" = RUNNING ] || fail "kill -9: job $job should still run (it is not the allocation's), state '$st'"
+if expect 0 drive k9 -- probe b.in r.out; then
+    grep_err "following Slurm job $job (evaluation 3), submitted by an earlier run"
+    (cd k9 && probe_check values r.out) >/dev/null || fail "kill -9: values after the rerun"
+    n=$(jobs_in k9/workdir.3)
+    [ "$n" = 1 ] || fail "kill -9: sacct shows $n jobs for evaluation 3, expected 1"
+    ok "kill -9 while job $job ran: the rerun followed it; sacct shows one job for evaluation 3"
+fi
+
+# ---- SIGTERM: submitted jobs are left to run, or cancelled -------------------
+for mode in leave cancel; do
+    mkdir term-$mode
+    batch 3 --levels 2,2,2 --sleep 30 >term-$mode/b.in
+    extra=""; [ $mode = cancel ] && extra=--cancel-submitted
+    drive term-$mode $extra -- probe b.in r.out >term-$mode/out 2>term-$mode/err &
+    for _ in $(seq 300); do
+        [ "$(grep -c '"type":"submit"' term-$mode/batchtile.journal 2>/dev/null)" = 3 ] && break
+        sleep 0.1
+    done
+    jobs=$(sed -n 's/.*"type":"submit".*"job":"\([0-9]*\)".*/\1/p' term-$mode/batchtile.journal | tr '\n' ' ')
+    kill -TERM "$(cat term-$mode/driver.pid)"
+    wait
+    grep -q "evaluations: 0 ok" term-$mode/err || fail "SIGTERM ($mode): $(cat term-$mode/err)"
+    [ "$(sections term-$mode/r.out)" = 3 ] || fail "SIGTERM ($mode): the results file has no 3 sections"
+    if [ $mode = leave ]; then
+        grep -q "left running as Slurm jobs" term-$mode/err || fail "SIGTERM: $(cat term-$mode/err)"
+        for j in $jobs; do
+            st=$(squeue -h -j "$j" -o %T 2>/dev/null)
+            case "$st" in RUNNING|PENDING) ;; *) fail "SIGTERM: job $j should be left to run, state '$st'" ;; esac
+            scancel "$j"
+        done
+        ok "SIGTERM: submitted jobs $jobs left running"
+    else
+        for j in $jobs; do
+            st=""
+            for _ in $(seq 100); do
+                st=$(sacct -n -X -P -j "$j" -o State 2>/dev/null | head -1)
+                case "$st" in CANCELLED*) break ;; esac
+                sleep 0.1
+            done
+            case "$st" in CANCELLED*) ;; *) fail "--cancel-submitted: job $j is '$st'" ;; esac
+        done
+        ok "SIGTERM with --cancel-submitted: jobs $jobs cancelled"
+    fi
+done
+
+# ---- a submit rule Slurm could never run --------------------------------------
+mkdir never
+batch 3 --levels 0,1,2 >never/b.in
+echo 'level == 2 -> submit -N 5 -n 5' >never/rules.txt
+if expect 1 bash -c 'cd never && salloc -Q -N1 --exclusive -t 5 batchtile run --rules rules.txt -- probe b.in r.out'; then
+    grep_err "rules.txt:1: Slurm would never run it (sbatch --test-only:"
+    ls never | grep -q workdir && fail "an impossible rule: work directories were made"
+    [ -n "$(squeue -h -n batchtile.eval.3)" ] && fail "an impossible rule: a job was submitted"
+    ok "a submit rule Slurm could never run is refused before anything runs"
+fi
+finish
