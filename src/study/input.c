@@ -226,7 +226,8 @@ static int build_vars(parser *P, study_spec *s, vgroup *groups, int ngroups)
             total += (size_t)groups[k].n;
     if (total == 0)
         return perr(P, P->t[P->n - 1].line,
-                    "variables: expected uniform_uncertain, normal_uncertain or continuous_design");
+                    "variables: expected uniform_uncertain, normal_uncertain, continuous_design or "
+                    "discrete_design_range");
     s->vars = calloc(total, sizeof *s->vars);
     if (!s->vars)
         return perr(P, 1, "out of memory");
@@ -269,9 +270,18 @@ static int build_vars(parser *P, study_spec *s, vgroup *groups, int ngroups)
                     return perr(P, g->line, "%s: std_deviations must be positive, found %g", g->name,
                                 v->stddev);
             }
-            if (g->nlb && !(v->lb < v->ub))
+            if (g->type == STUDY_VAR_DISCRETE) {
+                if (v->lb != floor(v->lb) || v->ub != floor(v->ub) || fabs(v->lb) > 1e15 ||
+                    fabs(v->ub) > 1e15)
+                    return perr(P, g->line, "%s: bounds must be integers, found %g and %g",
+                                g->name, v->lb, v->ub);
+                if (v->lb > v->ub)
+                    return perr(P, g->line, "%s: lower bound %g is above upper bound %g",
+                                g->name, v->lb, v->ub);
+            } else if (g->nlb && !(v->lb < v->ub)) {
                 return perr(P, g->line, "%s: lower bound %g is not below upper bound %g", g->name,
                             v->lb, v->ub);
+            }
             char name[32];
             snprintf(name, sizeof name, "x%zu", s->nvars + 1);
             v->label = strdup(g->ndesc ? g->desc[i] : name);
@@ -381,9 +391,11 @@ static int parse_variables(parser *P, study_spec *s, vgroup *groups)
     vgroup *cur = NULL;
     while (!is_block(peek(P)) && peek(P)->kind != T_END) {
         tok *t = next(P);
-        int k = kw_is(t, "continuous_design") ? 0 : kw_is(t, "normal_uncertain") ? 1
-                : kw_is(t, "uniform_uncertain")  ? 2
-                                                 : -1;
+        int k = kw_is(t, "continuous_design")       ? 0
+                : kw_is(t, "discrete_design_range") ? 1
+                : kw_is(t, "normal_uncertain")      ? 2
+                : kw_is(t, "uniform_uncertain")     ? 3
+                                                    : -1;
         if (k >= 0) {
             cur = &groups[k];
             if (cur->present)
@@ -410,7 +422,8 @@ static int parse_variables(parser *P, study_spec *s, vgroup *groups)
             return unknown(P, t, "variables");
         if (!cur)
             return perr(P, t->line, "%s before any variable type (uniform_uncertain, "
-                                    "normal_uncertain, continuous_design)", t->text);
+                                    "normal_uncertain, continuous_design, discrete_design_range)",
+                        t->text);
         int rc = 0;
         if (kw_is(t, "lower_bounds"))
             rc = read_numbers(P, t, &cur->lb, &cur->nlb);
@@ -589,7 +602,8 @@ int study_input_parse(const char *path, study_spec *s, char *msg, size_t msgsz)
     }
     int rc = tokenize(&P, m.data, m.len);
     ut_file_unmap(&m);
-    vgroup groups[3] = {{STUDY_VAR_DESIGN, "continuous_design", 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0},
+    vgroup groups[4] = {{STUDY_VAR_DESIGN, "continuous_design", 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0},
+                        {STUDY_VAR_DISCRETE, "discrete_design_range", 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0},
                         {STUDY_VAR_NORMAL, "normal_uncertain", 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0},
                         {STUDY_VAR_UNIFORM, "uniform_uncertain", 0, 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, NULL, 0, 0}};
     int have[5] = {0}, have_sampling = 0, have_batch = 0;
@@ -638,7 +652,7 @@ int study_input_parse(const char *path, study_spec *s, char *msg, size_t msgsz)
     if (rc == 0 && s->samples == 0)
         rc = perr(&P, method_line, "sampling: missing samples N");
     if (rc == 0)
-        rc = build_vars(&P, s, groups, 3);
+        rc = build_vars(&P, s, groups, 4);
     if (rc == 0 && !s->driver)
         rc = perr(&P, interface_line, "interface: missing analysis_driver");
     if (rc == 0 && !have_batch)
@@ -652,7 +666,7 @@ int study_input_parse(const char *path, study_spec *s, char *msg, size_t msgsz)
         if (!s->tabular_file)
             s->tabular_file = strdup("dakota_tabular.dat");
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < 4; k++)
         vgroup_free(&groups[k]);
     for (size_t i = 0; i < P.n; i++)
         free(P.t[i].text);

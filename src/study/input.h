@@ -1,6 +1,6 @@
 /* The subset of Dakota's input language that `batchtile study` reads: a
  * sampling method over uniform, normal and design variables, response
- * functions without derivatives, and a fork/system batch interface. */
+ * functions without derivatives, integer design ranges, and a fork/system batch interface. */
 #ifndef BATCHTILE_STUDY_INPUT_H
 #define BATCHTILE_STUDY_INPUT_H
 #include <stddef.h>
@@ -11,6 +11,7 @@ typedef enum study_var_type {
     STUDY_VAR_DESIGN,  /* continuous_design: uniform over its bounds */
     STUDY_VAR_NORMAL,  /* normal_uncertain: means, std_deviations, optional bounds */
     STUDY_VAR_UNIFORM, /* uniform_uncertain: bounds */
+    STUDY_VAR_DISCRETE, /* discrete_design_range: integers, uniform over [lb, ub] */
 } study_var_type;
 
 typedef struct study_var {
@@ -36,7 +37,7 @@ typedef struct study_spec {
     long samples;
     unsigned long long seed;
     int has_seed;
-    /* variables, in Dakota's order: design, normal, uniform */
+    /* variables, in Dakota's order: design, discrete design range, normal, uniform */
     size_t nvars;
     study_var *vars;
     /* responses */

@@ -154,6 +154,11 @@ double study_norm_inv(double p)
 
 double study_var_value(const study_var *v, double u)
 {
+    if (v->type == STUDY_VAR_DISCRETE) {
+        /* each integer of [lb, ub] equally likely */
+        double k = floor(v->lb + u * (v->ub - v->lb + 1));
+        return k > v->ub ? v->ub : k;
+    }
     if (v->type != STUDY_VAR_NORMAL)
         return v->lb + u * (v->ub - v->lb);
     double lo = isfinite(v->lb) ? study_norm_cdf((v->lb - v->mean) / v->stddev) : 0.0;

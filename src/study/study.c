@@ -187,19 +187,30 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
 /* One evaluation's parameters record, as Dakota builds it for a sample. */
 static dak_params *eval_params(const study_spec *s, const double *x, long batch, long eval)
 {
-    dak_params *p = dak_params_new(s->params_format, s->nvars, s->nresp, s->nvars, 0);
+    /* derivatives are taken with respect to the continuous variables */
+    size_t ncont = 0;
+    for (size_t j = 0; j < s->nvars; j++)
+        ncont += s->vars[j].type != STUDY_VAR_DISCRETE;
+    dak_params *p = dak_params_new(s->params_format, s->nvars, s->nresp, ncont, 0);
     if (!p)
         return NULL;
     char num[64], id[64];
+    size_t c = 0;
     for (size_t j = 0; j < s->nvars; j++) {
         dak_var *v = &p->vars[j];
         v->label = s->vars[j].label;
-        v->kind = DAK_VAL_REAL;
         v->real = x[j];
-        snprintf(num, sizeof num, "%.17g", x[j]);
+        if (s->vars[j].type == STUDY_VAR_DISCRETE) {
+            v->kind = DAK_VAL_INT;
+            v->integer = (long long)x[j];
+            snprintf(num, sizeof num, "%lld", v->integer);
+        } else {
+            v->kind = DAK_VAL_REAL;
+            snprintf(num, sizeof num, "%.17g", x[j]);
+            p->dvv[c] = (unsigned)(j + 1);
+            p->dvv_label[c++] = s->vars[j].label;
+        }
         v->value = dak_params_strdup(p, num);
-        p->dvv[j] = (unsigned)(j + 1);
-        p->dvv_label[j] = s->vars[j].label;
     }
     for (size_t k = 0; k < s->nresp; k++) {
         p->fns[k].label = s->resp_labels[k];
@@ -390,8 +401,12 @@ static int write_tabular(const study_spec *s, const double *x, const double *val
     dak_buf_puts(&b, "\n");
     for (size_t i = 0; i < n; i++) {
         dak_buf_printf(&b, "%-8zu %9s", i + 1, "NO_ID");
-        for (size_t j = 0; j < s->nvars; j++)
-            dak_buf_printf(&b, " %23.16e", x[i * s->nvars + j]);
+        for (size_t j = 0; j < s->nvars; j++) {
+            if (s->vars[j].type == STUDY_VAR_DISCRETE)
+                dak_buf_printf(&b, " %23.0f", x[i * s->nvars + j]);
+            else
+                dak_buf_printf(&b, " %23.16e", x[i * s->nvars + j]);
+        }
         for (size_t f = 0; f < s->nresp; f++)
             dak_buf_printf(&b, " %23.16e", vals[i * s->nresp + f]);
         dak_buf_puts(&b, "\n");

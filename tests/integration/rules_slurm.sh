@@ -129,6 +129,38 @@ for mode in leave cancel; do
     fi
 done
 
+# ---- examples/multilevel, as shown -------------------------------------------
+mkdir ml && cd ml || exit 1
+cp "$BT_TESTS/../examples/multilevel/dakota_multilevel.in" "$BT_TESTS/../examples/multilevel/multilevel.rules" .
+grep -q "analysis_driver = 'salloc -N1 --exclusive -t 10 batchtile run --rules ../multilevel.rules -- text_book_par'" \
+    dakota_multilevel.in || fail "the multilevel example's driver changed: update this test"
+if ldd "$TEXT_BOOK" | grep -q libmpi && expect 0 timeout 600 batchtile study dakota_multilevel.in; then
+    python3 - <<'PY' || fail "examples/multilevel: tabular values or plans"
+import glob, os, re
+rows = [l.split() for l in open('dakota_tabular.dat')]
+head, body = rows[0], rows[1:]
+assert len(body) == 24, len(body)
+want = {'0': 1, '1': 4, '2': 8}
+levels = set()
+for r in body:
+    xs = [float(r[head.index(k)]) for k in ('level', 'x1', 'x2', 'x3', 'x4')]
+    f = sum((x - 1) ** 4 for x in xs)  # text_book: every input, level included
+    assert abs(float(r[head.index('f')]) - f) <= 1e-12 * (1 + f), r
+    lv = r[head.index('level')]
+    levels.add(lv)
+    out = open(f'workdir.1/workdir.{r[0]}/stdout.txt').read()
+    ranks = re.findall(r'rank \d+ of (\d+)', out)
+    assert ranks and all(int(n) == want[lv] for n in ranks) and len(ranks) == want[lv], (r[0], lv, out)
+    assert os.path.exists(f'workdir.1/workdir.{r[0]}/batchtile-job.sh') == (lv == '2'), r[0]
+assert levels == {'0', '1', '2'}, levels
+PY
+    n2=$(awk 'NR > 1 && $3 == 2' dakota_tabular.dat | wc -l)
+    njobs=$(sacct -n -X -P -S now-1hour -o WorkDir | grep -c "$PWD/workdir.1/workdir")
+    [ "$njobs" = "$n2" ] || fail "examples/multilevel: $njobs submitted jobs for $n2 level-2 evaluations"
+    ok "examples/multilevel: 24 values; levels 0/1 tiled with 1 and 4 ranks, $n2 level-2 evaluations as 8-rank jobs"
+fi
+cd ..
+
 # ---- a submit rule Slurm could never run --------------------------------------
 mkdir never
 batch 3 --levels 0,1,2 >never/b.in
