@@ -13,5 +13,8 @@ echo
 echo "== packing: 40 evaluations sleeping 1-10 s vs ideal list scheduling"
 bash "$here/packing.sh" "$build" 40
 echo
+echo "== order: a mixed batch (--rules) in each --order vs the lower bound"
+bash "$here/order.sh" "$build" 30
+echo
 echo "== scale: 100,000 trivial evaluations, peak memory"
 bash "$here/scale.sh" "$build" 100000

@@ -46,6 +46,14 @@ kill -TERM $pid; wait $pid; echo "term rc=$?"
 sleep 2
 echo "left $(flux jobs -n -o '{id}' | wc -l)"
 cd ..
+# --rules: levels 0 and 1 tiled in a one-node allocation (flux alloc), level
+# 2 submitted to the enclosing instance (flux --parent submit)
+mkdir rules && cd rules
+python3 "$BT_TESTS/integration/make_batch.py" 6 --levels 0,1,2 --sleep 0.5 >batch.in
+printf 'level == 2 -> submit -N 2 -n 2\nlevel == 1 -> tile -n 2\n' >rules.txt
+flux alloc -N1 batchtile run --rules rules.txt -- probe batch.in results.out 2>err; echo "rules rc=$?"
+echo "submitted $(flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile.eval.[36] COMPLETED')"
+cd ..
 # the clock: a 1-minute allocation (flux alloc -t) with more work than that;
 # batchtile reads its end through flux_job_timeleft
 mkdir clock && cd clock
@@ -88,6 +96,10 @@ grep -q "term rc=143" inside.out || fail "SIGTERM: exit 143"
 [ "$(grep -c '^FAIL' term/results.out)" = 20 ] || fail "SIGTERM: 20 FAIL sections"
 grep -q "^left 0$" inside.out || fail "SIGTERM: jobs left in the queue"
 ok "SIGTERM cancels the outstanding jobs"
+grep -q "rules rc=0" inside.out || fail "--rules under Flux: $(cat rules/err)"
+grep -q "^submitted 2$" inside.out || fail "--rules under Flux: level 2 as 2 jobs of the enclosing instance: $(grep submitted inside.out)"
+[ -f rules/workdir.3/probe.1.json ] || fail "--rules under Flux: the submitted job had 2 tasks"
+ok "--rules under Flux: level 2 submitted to the enclosing instance"
 grep -q "clock rc=75" inside.out || fail "flux alloc -t 1m: exit 75 expected: $(cat clock/err)"
 grep -q "evaluations not started, .* stopped; run the same command in a new allocation" clock/err ||
     fail "flux clock: $(cat clock/err)"
