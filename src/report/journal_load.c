@@ -124,6 +124,7 @@ static void on_record(void *arg, const void *record)
         e->reason = dupstr(json_object_get(o, "reason"));
         e->evidence = dupstr(json_object_get(o, "evidence"));
         e->workdir = dupstr(json_object_get(o, "workdir"));
+        e->submitted = json_is_string(json_object_get(o, "job"));
         json_t *pl = json_object_get(o, "placement"), *s;
         size_t i;
         e->slices = calloc(json_array_size(pl) + 1, sizeof *e->slices);

@@ -18,6 +18,7 @@ typedef struct report_eval {
     char *reason, *workdir;
     char *evidence; /* the stderr file and its last line, when it failed */
     int not_run;    /* not the simulation's failure: the allocation ended, the infrastructure */
+    int submitted;  /* ran as its own scheduler job, outside the allocation (--rules) */
     int nslices;
     report_slice *slices;
 } report_eval;

@@ -12,7 +12,7 @@ typedef struct reason_count {
 } reason_count;
 
 typedef struct stats {
-    long ok, failed, not_run, attempts;
+    long ok, failed, not_run, attempts, submitted;
     double makespan;
     double rt_min, rt_med, rt_p90, rt_max; /* final attempts' runtimes */
     double util;                           /* core-seconds used / available */
@@ -84,6 +84,7 @@ static void compute(const report_run *r, stats *s)
             s->node_util[e->slices[k].node] += e->slices[k].ncores * (e->end - e->start);
         if (!e->final)
             continue;
+        s->submitted += e->submitted;
         if (e->ok)
             s->ok++;
         else if (e->not_run)
@@ -151,6 +152,8 @@ void report_print(const report_run *r, const char *journal, FILE *out)
                 s.not_run);
     if (r->resumed)
         fprintf(out, ", %ld taken from the journal", r->resumed);
+    if (s.submitted)
+        fprintf(out, "; %ld ran as jobs of their own, outside the allocation", s.submitted);
     if (s.attempts > s.ok + s.failed + s.not_run)
         fprintf(out, " (%ld attempts with retries)", s.attempts);
     if (r->interrupted)
@@ -225,6 +228,7 @@ int report_print_json(const report_run *r, const char *journal, FILE *out)
     json_object_set_new(o, "failed", json_integer(s.failed));
     json_object_set_new(o, "not_run", json_integer(s.not_run));
     json_object_set_new(o, "resumed", json_integer(r->resumed));
+    json_object_set_new(o, "submitted", json_integer(s.submitted));
     json_object_set_new(o, "attempts", json_integer(s.attempts));
     json_object_set_new(o, "interrupted", json_boolean(r->interrupted));
     json_object_set_new(o, "failed_by_reason", reasons);

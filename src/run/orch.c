@@ -674,6 +674,10 @@ static int attach(orch *o, ev_state *e, const char *id)
     e->submitted = 1;
     e->state = ST_RUNNING;
     e->job.owner = e;
+    if (e->t0_mono == 0) { /* followed again after a restart */
+        e->t0_mono = mono();
+        e->t0_wall = wall();
+    }
     if (!e->cwd) {
         char dir[PATH_MAX];
         if (run_workdir_path(&o->cfg->layout, e->item->eval, dir, sizeof dir) == 0)

@@ -64,6 +64,8 @@ if expect 0 drive mixed -- probe b.in r.out; then
         [ -f mixed/workdir.$e/batchtile-job.sh ] || fail "evaluation $e: no job script"
     done
     [ "$(echo $jobs | tr ' ' '\n' | sort -u | wc -l)" = 3 ] || fail "level 2: expected 3 distinct jobs, got$jobs"
+    (cd mixed && batchtile report) | grep -q "9 ok, 0 failed; 3 ran as jobs of their own, outside the allocation" ||
+        fail "batchtile report: $(cd mixed && batchtile report 2>&1 | head -3)"
     n=$(grep -c '"type":"submit"' mixed/batchtile.journal)
     [ "$n" = 3 ] || fail "journal: $n submissions, expected 3"
     ok "mixed batch: levels 0/1 steps of job $alloc (1 and 2 tasks), level 2 jobs$jobs (4 tasks, 2 nodes)"
