@@ -16,5 +16,14 @@ echo
 echo "== order: a mixed batch (--rules) in each --order vs the lower bound"
 bash "$here/order.sh" "$build" 30
 echo
-echo "== scale: 100,000 trivial evaluations, peak memory"
-bash "$here/scale.sh" "$build" 100000
+echo "== journal durability: 2,000 trivial evaluations, fdatasync +50 ms vs none"
+bash "$here/sync.sh" "$build" 2000 3
+echo
+echo "== work directories made ahead: 2,000 trivial evaluations, mkdir +20 ms"
+bash "$here/lookahead.sh" "$build" 2000 3
+echo
+echo "== a shared filesystem: mkdir/openat +2 ms, fdatasync +20 ms; batchtile, the bare loop, GNU parallel"
+bash "$here/sharedfs.sh" "$build" 1000 3
+echo
+echo "== scale: 10,000 and 1,000,000 trivial evaluations: peak memory, time per evaluation"
+bash "$here/scale.sh" "$build" 10000 1000000

@@ -13,10 +13,10 @@ if [ "$what" = unit ]; then
     pkgs="$pkgs libcmocka-dev"
 fi
 if [ "$what" = check ]; then
-    pkgs="$pkgs libcmocka-dev libhwloc-plugins clang libclang-rt-dev libxml2-utils python3 slurm-wlm slurmdbd mariadb-server munge chromium"
+    pkgs="$pkgs libcmocka-dev libhwloc-plugins clang libclang-rt-dev libxml2-utils python3 slurm-wlm slurmdbd mariadb-server munge chromium strace"
 fi
 if [ "$what" = bench ]; then
-    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm slurmdbd mariadb-server munge chromium parallel bc"
+    pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm slurmdbd mariadb-server munge chromium parallel bc strace time"
 fi
 
 missing=""

@@ -57,7 +57,7 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
     if (!it)
         goto bad;
     b->format = dak_batch_format(it);
-    size_t cap = 0;
+    size_t cap = 0, released = 0;
     for (;;) {
         if (b->n == cap) {
             cap = cap ? cap * 2 : 64;
@@ -79,6 +79,13 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
             goto bad;
         }
         run_item *item = &b->items[b->n++];
+        /* what is read is given back as the reading goes on: a batch file
+         * of any size costs a few MB of memory (its pages are read again
+         * from the page cache when an evaluation needs them) */
+        if ((size_t)(ev.text - b->map.data) >= released + (16u << 20)) {
+            released = (size_t)(ev.text - b->map.data);
+            ut_map_release(&b->map, released);
+        }
         item->text = ev.text;
         item->len = ev.len;
         item->line = ev.line;
@@ -95,6 +102,7 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
     }
     b->single = dak_batch_single(it);
     dak_batch_close(it);
+    run_batch_release(b);
     if (b->n == 0) {
         snprintf(msg, msgsz, "%s:1: expected at least one evaluation, found none",
                  path);
@@ -109,6 +117,11 @@ bad:
     dak_error_str(&err, msg, msgsz);
     run_batch_free(b);
     return RUN_LOAD_INPUT;
+}
+
+void run_batch_release(run_batch *b)
+{
+    ut_map_release(&b->map, b->map.len);
 }
 
 void run_batch_free(run_batch *b)

@@ -37,6 +37,9 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
 /* An item's parameters: its kept record, or a fresh parse the caller frees
  * (*owned set). NULL only when out of memory. */
 dak_params *run_item_params(const run_batch *b, const run_item *it, int *owned);
+/* Give back the memory of the batch file's pages read so far (they are
+ * read again from the page cache when touched). */
+void run_batch_release(run_batch *b);
 /* Release everything load allocated. */
 void run_batch_free(run_batch *b);
 

@@ -86,29 +86,54 @@ char *run_results_render(dak_format fmt, const dak_params *p, const dak_results 
     return b.data; /* the buffer's memory is the string */
 }
 
+int run_results_write_stream(const char *path, dak_format fmt, size_t n, int single,
+                             const char *(*text)(void *arg, size_t i, int *err), void *arg)
+{
+    ut_atomic a;
+    if (ut_atomic_begin(&a, path) < 0)
+        return -1;
+    dak_buf out = DAK_BUF_INIT;
+    int e = 0;
+    if (single && n == 1) {
+        const char *t = text(arg, 0, &e);
+        if (!e && dak_batchout_single(&out, fmt, t) < 0)
+            e = ENOMEM;
+    } else {
+        for (size_t i = 0; i < n && !e; i++) {
+            const char *t = text(arg, i, &e);
+            if (!e && dak_batchout_add_text(&out, fmt, i, t) < 0)
+                e = ENOMEM;
+            /* written as it grows: memory does not grow with the batch */
+            if (!e && out.len >= (1u << 20)) {
+                if (ut_atomic_write(&a, out.data, out.len) < 0)
+                    e = errno;
+                dak_buf_reset(&out);
+            }
+        }
+        if (!e && dak_batchout_finish(&out, fmt, n) < 0)
+            e = ENOMEM;
+    }
+    if (!e && out.len && ut_atomic_write(&a, out.data, out.len) < 0)
+        e = errno;
+    dak_buf_free(&out);
+    if (e) {
+        ut_atomic_abort(&a);
+        errno = e;
+        return -1;
+    }
+    return ut_atomic_commit(&a);
+}
+
+static const char *text_of_array(void *arg, size_t i, int *err)
+{
+    (void)err;
+    return ((char *const *)arg)[i];
+}
+
 int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n,
                             int single)
 {
-    dak_buf out = DAK_BUF_INIT;
-    if (single && n == 1) {
-        if (dak_batchout_single(&out, fmt, texts[0]) < 0)
-            goto oom;
-    } else {
-        for (size_t i = 0; i < n; i++)
-            if (dak_batchout_add_text(&out, fmt, i, texts[i]) < 0)
-                goto oom;
-        if (dak_batchout_finish(&out, fmt, n) < 0)
-            goto oom;
-    }
-    int rc = ut_write_atomic(path, out.data ? out.data : "", out.len);
-    int e = errno;
-    dak_buf_free(&out);
-    errno = e;
-    return rc;
-oom:
-    dak_buf_free(&out);
-    errno = ENOMEM;
-    return -1;
+    return run_results_write_stream(path, fmt, n, single, text_of_array, (void *)texts);
 }
 
 int run_results_prepare(const char *path, char *msg, size_t msgsz)

@@ -27,6 +27,10 @@ char *run_results_filled(dak_format fmt, const dak_params *p, double v);
  * object) writes that one evaluation's results alone. 0, or -1 with errno. */
 int run_results_write_batch(const char *path, dak_format fmt, char *const *texts, size_t n,
                             int single);
+/* The same, evaluation i's text from text(arg, i, &err) (valid until the
+ * next call; err set to an errno abandons the write), written as it goes. */
+int run_results_write_stream(const char *path, dak_format fmt, size_t n, int single,
+                             const char *(*text)(void *arg, size_t i, int *err), void *arg);
 
 /* Before anything runs: remove what an interrupted write of the batch
  * results file left (path.tmp.XXXXXX) and check that one can be written

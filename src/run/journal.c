@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +19,49 @@
 
 struct run_journal {
     int fd;
-    int dirty;
     off_t size; /* what the file holds: every record whole */
+    /* durability: a thread of its own syncs what the loop appended, one
+     * fdatasync for every record written since the last (group commit) */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t more, synced;
+    uint64_t appended; /* records written */
+    uint64_t durable;  /* records a completed fdatasync covers */
+    uint64_t syncs;    /* fdatasync calls */
+    int stop;
+    int err;           /* errno of a failed fdatasync; what followed it is not durable */
 };
+
+static void *sync_thread(void *arg)
+{
+    run_journal *j = arg;
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
+    pthread_mutex_lock(&j->mu);
+    for (;;) {
+        while (!j->stop && j->appended == j->durable)
+            pthread_cond_wait(&j->more, &j->mu);
+        if (j->appended == j->durable)
+            break; /* stopping, and everything is durable */
+        uint64_t target = j->appended;
+        pthread_mutex_unlock(&j->mu);
+        int r = fdatasync(j->fd);
+        int e = errno;
+        pthread_mutex_lock(&j->mu);
+        j->syncs++;
+        if (r < 0) {
+            if (!j->err)
+                j->err = e;
+            pthread_cond_broadcast(&j->synced);
+            break; /* nothing written after a failed sync counts as durable */
+        }
+        j->durable = target;
+        pthread_cond_broadcast(&j->synced);
+    }
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
 
 /* ---- framing: each line is a JSON object ending in ,"len":N,"crc":"X"}
  * where N is the byte count of the text before ,"len" and X its CRC-32 -- */
@@ -158,6 +200,16 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
         free(j);
         return NULL;
     }
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->more, NULL);
+    pthread_cond_init(&j->synced, NULL);
+    int e = pthread_create(&j->thread, NULL, sync_thread, j);
+    if (e != 0) {
+        snprintf(msg, msgsz, "%s: cannot start the journal's sync thread: %s", path, strerror(e));
+        close(j->fd);
+        free(j);
+        return NULL;
+    }
     return j;
 }
 
@@ -201,21 +253,45 @@ int run_journal_append(run_journal *j, const char *json)
         return -1;
     }
     j->size += (off_t)total;
-    j->dirty = 1;
+    pthread_mutex_lock(&j->mu);
+    j->appended++;
+    pthread_cond_signal(&j->more);
+    pthread_mutex_unlock(&j->mu);
     return 0;
 }
 
 int run_journal_sync(run_journal *j)
 {
-    if (!j->dirty)
-        return 0;
-    j->dirty = 0;
-    return fdatasync(j->fd);
+    pthread_mutex_lock(&j->mu);
+    uint64_t target = j->appended;
+    pthread_cond_signal(&j->more);
+    while (j->durable < target && !j->err)
+        pthread_cond_wait(&j->synced, &j->mu);
+    int e = j->err;
+    pthread_mutex_unlock(&j->mu);
+    if (e) {
+        errno = e;
+        return -1;
+    }
+    return 0;
 }
 
-int run_journal_dirty(const run_journal *j)
+int run_journal_error(run_journal *j)
 {
-    return j->dirty;
+    pthread_mutex_lock(&j->mu);
+    int e = j->err;
+    pthread_mutex_unlock(&j->mu);
+    return e;
+}
+
+void run_journal_stats(run_journal *j, unsigned long long *appended, unsigned long long *durable,
+                       unsigned long long *syncs)
+{
+    pthread_mutex_lock(&j->mu);
+    *appended = j->appended;
+    *durable = j->durable;
+    *syncs = j->syncs;
+    pthread_mutex_unlock(&j->mu);
 }
 
 int run_journal_close(run_journal *j)
@@ -223,6 +299,14 @@ int run_journal_close(run_journal *j)
     if (!j)
         return 0;
     int rc = run_journal_sync(j);
+    pthread_mutex_lock(&j->mu);
+    j->stop = 1;
+    pthread_cond_signal(&j->more);
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->more);
+    pthread_cond_destroy(&j->synced);
     if (close(j->fd) < 0)
         rc = -1;
     free(j);
@@ -236,7 +320,12 @@ long run_journal_read(const char *path, void (*fn)(void *arg, const void *record
         return errno == ENOENT ? 0 : -1;
     long count = 0;
     const char *p = m.data, *end = m.data + m.len;
+    size_t released = 0;
     while (p < end) {
+        if ((size_t)(p - m.data) >= released + (16u << 20)) {
+            released = (size_t)(p - m.data);
+            ut_map_release(&m, released); /* memory does not grow with the journal */
+        }
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!nl)
             break; /* a last line without its newline is torn: not durable */

@@ -1,6 +1,8 @@
 /* The journal: one JSON line per finished evaluation attempt (and one per
- * run), appended as each ends and made durable in groups; resume trusts
- * only what it records. Each line is framed: it ends in
+ * run), appended by the event loop as each ends and made durable by a
+ * thread of its own in groups (one fdatasync covers every record appended
+ * since the last; the loop never waits for it); resume trusts only what it
+ * records. Each line is framed: it ends in
  * ,"len":N,"crc":"X"} (N bytes before ,"len", their CRC-32), so a torn or
  * garbled record is known and cut back, and one run holds it at a time. */
 #ifndef BATCHTILE_RUN_JOURNAL_H
@@ -15,14 +17,18 @@ typedef struct run_journal run_journal;
  * record. NULL with msg set on failure. */
 run_journal *run_journal_open(const char *path, char *msg, size_t msgsz);
 /* Append one record (a JSON object, without newline), framed; written at
- * once, synced later. A failed write leaves the file as it was. 0, or -1
- * with errno (the real one: ENOSPC, EIO, ...). */
+ * once, made durable by the sync thread soon after. A failed write leaves
+ * the file as it was. 0, or -1 with errno (the real one: ENOSPC, EIO, ...). */
 int run_journal_append(run_journal *j, const char *json);
-/* fsync when something was appended since the last sync. */
+/* Wait until every record appended so far is durable (its fdatasync
+ * returned). 0, or -1 with errno when a sync failed. */
 int run_journal_sync(run_journal *j);
-/* Whether records wait for a sync. */
-int run_journal_dirty(const run_journal *j);
-/* Sync and close. */
+/* The errno of a failed fdatasync (then nothing later is durable), or 0. */
+int run_journal_error(run_journal *j);
+/* Records appended, records durable, fdatasync calls made. */
+void run_journal_stats(run_journal *j, unsigned long long *appended, unsigned long long *durable,
+                       unsigned long long *syncs);
+/* Make everything durable, stop the sync thread and close. 0, or -1. */
 int run_journal_close(run_journal *j);
 
 /* Read path and call fn for every complete record (a jansson json_t *);

@@ -26,8 +26,10 @@
 #include "launch/proc.h"
 #include "launch/tree.h"
 #include "plan/rules.h"
+#include "prestage.h"
 #include "progress.h"
 #include "recipe.h"
+#include "spill.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
 #include "submit/submit.h"
@@ -55,18 +57,10 @@ typedef struct run_plan {
     size_t nused;          /* evaluations of this batch that follow it */
 } run_plan;
 
-typedef struct ev_state {
-    run_item *item;
-    int state;
-    int plan;           /* index into orch.plans */
-    int submitted;      /* runs as its own scheduler job, job_id */
-    char *job_id;
-    int attempt;        /* 1-based, of the current or last attempt */
-    int from_journal;
-    char *text;         /* rendered results; NULL when failed or not done */
-    char *reason;       /* why it failed (final attempt) */
-    char *evidence;     /* where to look: "workdir.3/stderr.txt ends: ..." */
-    /* while running */
+/* What an attempt needs while it is staged, runs, and ends: allocated
+ * then, freed when it has ended, so that a finished or waiting evaluation
+ * costs only its ev_state. */
+typedef struct ev_run {
     launch_job job;
     pool_placement place;
     char *cwd;
@@ -76,8 +70,25 @@ typedef struct ev_state {
     double kill_at;     /* monotonic; when TERM turns into KILL */
     int kill_stage;     /* 0 none, 1 TERM sent, 2 KILL sent */
     int timed_out, interrupted;
-    int not_run;        /* ended without a result through no fault of its own */
-    int infra_tries;    /* attempts the infrastructure spoiled */
+    int submitted;      /* runs as its own scheduler job, job_id */
+    char *job_id;
+    char *evidence;     /* where to look: "workdir.3/stderr.txt ends: ..." */
+} ev_run;
+
+/* One evaluation of the batch, for the whole run: small, since a batch may
+ * hold a million. */
+typedef struct ev_state {
+    run_item *item;
+    ev_run *run;        /* while an attempt is staged or runs, else NULL */
+    char *reason;       /* why it failed (final attempt) */
+    uint64_t text_off;  /* its rendered results in the spill file (has_text) */
+    uint32_t text_len;
+    uint16_t plan;      /* index into orch.plans */
+    uint16_t attempt;   /* 1-based, of the current or last attempt */
+    uint16_t infra_tries; /* attempts the infrastructure spoiled */
+    uint8_t state;
+    uint8_t from_journal : 1, has_text : 1;
+    uint8_t not_run : 1; /* ended without a result through no fault of its own */
 } ev_state;
 
 typedef struct orch {
@@ -105,6 +116,11 @@ typedef struct orch {
     double next_poll, poll_interval;
     size_t nleft;       /* submitted jobs left running at a stop */
     size_t *start_order; /* evaluations in the order they start (--order) */
+    run_spill spill;    /* the finished evaluations' rendered results */
+    run_prestage *prestage; /* work directories made ahead, NULL for none */
+    size_t *prestage_order;
+    char *textbuf;      /* one of them, read back */
+    size_t textbufsz;
     char token[64]; /* this run's (launch/tree.h) */
     report_joblog *joblog;
     run_progress progress;
@@ -130,7 +146,6 @@ typedef struct orch {
     double t_start_mono, t_start_wall;
     double runtime_sum; /* of the evaluations finished in this run, for the ETA */
     size_t runtime_n;
-    double last_sync;
     int sys_error;
 } orch;
 
@@ -194,6 +209,15 @@ static void machine_fault(orch *o, const char *what)
     begin_stop(o, STOP_FAULT, 1, why);
 }
 
+/* A sync of the journal failed: what follows it may not be durable. */
+static void journal_fault(orch *o)
+{
+    char what[PATH_MAX + 128];
+    snprintf(what, sizeof what, "%s: cannot make the journal durable: %s", o->cfg->journal_path,
+             strerror(run_journal_error(o->journal)));
+    machine_fault(o, what);
+}
+
 static void journal_write(orch *o, json_t *rec)
 {
     char *s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -222,8 +246,8 @@ static void journal_plan(const orch *o, const ev_state *e, json_t *rec)
     json_object_set_new(rec, "plan", json_string(pl->key));
     if (pl->rule)
         json_object_set_new(rec, "rule", json_integer(pl->rule->line));
-    if (e->job_id)
-        json_object_set_new(rec, "job", json_string(e->job_id));
+    if (e->run && e->run->job_id)
+        json_object_set_new(rec, "job", json_string(e->run->job_id));
 }
 
 static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, int final,
@@ -233,19 +257,21 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
     snprintf(hash, sizeof hash, "%016llx", e->item->hash);
     char recipe[17];
     run_recipe_hex(recipe_of(o, e), recipe);
+    const ev_run *r = e->run; /* NULL for one that never started */
     json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
                             (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "status",
-                            ok ? "ok" : e->not_run ? "not_run" : "failed", "final", final, "attempt", e->attempt, "start",
-                            e->t0_wall, "end", t_end, "workdir", e->cwd ? e->cwd : "",
-                            "placement", placement_json(o, &e->place));
+                            ok ? "ok" : e->not_run ? "not_run" : "failed", "final", final, "attempt",
+                            (int)e->attempt, "start", r ? r->t0_wall : t_end, "end", t_end,
+                            "workdir", r && r->cwd ? r->cwd : "", "placement",
+                            placement_json(o, r ? &r->place : NULL));
     if (st && st->exited)
         json_object_set_new(rec, "exit", json_integer(st->code));
     if (st && !st->exited)
         json_object_set_new(rec, "signal", json_integer(st->signo));
     if (!ok && e->reason)
         json_object_set_new(rec, "reason", json_string(e->reason));
-    if (!ok && e->evidence)
-        json_object_set_new(rec, "evidence", json_string(e->evidence));
+    if (!ok && r && r->evidence)
+        json_object_set_new(rec, "evidence", json_string(r->evidence));
     journal_plan(o, e, rec);
     journal_write(o, rec);
 }
@@ -268,6 +294,82 @@ static void journal_run_start(orch *o)
                                "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
                                q->exclusive, "pid", (int)getpid(), "recipe",
                                run_recipe_json(&o->recipe), "token", o->token));
+}
+
+/* ---- per-evaluation state ------------------------------------------------ */
+
+/* The attempt state of e, allocated when it is first needed; NULL when out
+ * of memory. */
+static ev_run *run_get(ev_state *e)
+{
+    if (!e->run)
+        e->run = calloc(1, sizeof *e->run);
+    return e->run;
+}
+
+/* Release e's attempt state (its placement must have been given back). */
+static void run_drop(ev_state *e)
+{
+    ev_run *r = e->run;
+    if (!r)
+        return;
+    free(r->cwd);
+    free(r->out_name);
+    free(r->err_name);
+    free(r->job_id);
+    free(r->evidence);
+    launch_argv_free(r->job.argv);
+    pool_placement_free(&r->place);
+    free(r);
+    e->run = NULL;
+}
+
+/* Keep text (malloc'd, taken) as e's rendered results, in the spill file.
+ * 0, or -1 (NULL text, or the spill file cannot grow: a fault of the
+ * machine). */
+static int set_text(orch *o, ev_state *e, char *text)
+{
+    if (!text)
+        return -1;
+    size_t len = strlen(text);
+    uint64_t off;
+    int rc = len <= UINT32_MAX ? run_spill_add(&o->spill, text, len, &off) : -1;
+    int err = errno;
+    free(text);
+    if (rc < 0) {
+        char what[PATH_MAX + 64];
+        snprintf(what, sizeof what, "cannot keep the results aside: %s", strerror(err));
+        machine_fault(o, what);
+        return -1;
+    }
+    e->has_text = 1;
+    e->text_off = off;
+    e->text_len = (uint32_t)len;
+    return 0;
+}
+
+/* The text of evaluation i for the batch results file (NULL: FAIL; *err
+ * set when it cannot be read back). */
+static const char *text_of(void *arg, size_t i, int *err)
+{
+    orch *o = arg;
+    const ev_state *e = &o->ev[i];
+    if (!e->has_text)
+        return NULL;
+    if (e->text_len + 1 > o->textbufsz) {
+        char *nb = realloc(o->textbuf, e->text_len + 1);
+        if (!nb) {
+            *err = ENOMEM;
+            return NULL;
+        }
+        o->textbuf = nb;
+        o->textbufsz = e->text_len + 1;
+    }
+    if (run_spill_read(&o->spill, e->text_off, e->text_len, o->textbuf) < 0) {
+        *err = errno ? errno : EIO;
+        return NULL;
+    }
+    return o->textbuf;
 }
 
 /* ---- resume ------------------------------------------------------------ */
@@ -466,8 +568,7 @@ static int resume(orch *o, char *msg, size_t msgsz)
             continue;
         dak_results *r = run_results_read(path, p, c->max_results_size, why, sizeof why);
         if (r) {
-            e->text = run_results_render(o->rfmt, p, r);
-            if (e->text) {
+            if (set_text(o, e, run_results_render(o->rfmt, p, r)) == 0) {
                 e->state = ST_DONE;
                 e->from_journal = 1;
                 o->ndone++;
@@ -503,7 +604,7 @@ static int resume(orch *o, char *msg, size_t msgsz)
         size_t w = 0;
         for (size_t i = 0; i < o->nsubs && w < sizeof ids; i++)
             w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s (evaluation %ld)",
-                                  i ? ", " : "", o->subs[i]->job_id, o->subs[i]->item->eval);
+                                  i ? ", " : "", o->subs[i]->run->job_id, o->subs[i]->item->eval);
         ut_err("following %s job%s %s, submitted by an earlier run, instead of submitting "
                "again", submit_name(o->sub), o->nsubs == 1 ? "" : "s", ids);
     }
@@ -568,12 +669,13 @@ static void not_started(orch *o, ev_state *e)
 {
     e->attempt--;
     e->state = ST_PENDING;
-    if (e->place.slices)
-        pool_release(o->pool, &e->place);
+    if (e->run && e->run->place.slices)
+        pool_release(o->pool, &e->run->place);
+    run_drop(e);
 }
 
 /* Prepare an attempt of e: its work directory, parameters file, output
- * names and argv (into e->job). 0, or -1 when it ended already (finished
+ * names and argv (into e->run->job). 0, or -1 when it ended already (finished
  * as failed, or back to pending on a fault of the machine). */
 static int stage_eval(orch *o, ev_state *e)
 {
@@ -582,25 +684,32 @@ static int stage_eval(orch *o, ev_state *e)
     long eval = e->item->eval;
     char msg[PATH_MAX + 1024], params[PATH_MAX], results[PATH_MAX], rpath[PATH_MAX];
     e->attempt++;
-    e->timed_out = e->interrupted = e->not_run = 0;
-    e->kill_stage = 0;
-    e->t0_mono = mono();
-    e->t0_wall = wall();
-    free(e->cwd);
-    e->cwd = NULL;
+    e->not_run = 0;
+    if (!run_get(e)) {
+        finish_eval(o, e, NULL, "out of memory", NULL);
+        return -1;
+    }
+    e->run->timed_out = e->run->interrupted = 0;
+    e->run->kill_stage = 0;
+    e->run->t0_mono = mono();
+    e->run->t0_wall = wall();
+    free(e->run->cwd);
+    e->run->cwd = NULL;
     char dir[PATH_MAX];
-    if (run_workdir_path(&c->layout, eval, dir, sizeof dir) < 0 || !(e->cwd = strdup(dir)) ||
+    if (run_workdir_path(&c->layout, eval, dir, sizeof dir) < 0 || !(e->run->cwd = strdup(dir)) ||
         ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params) < 0 ||
         ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results) < 0 ||
         results_path(o, eval, rpath, sizeof rpath) < 0) {
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
         return -1;
     }
+    /* ready when the helper made it ahead (a first attempt only) */
+    int ready = e->attempt == 1 && run_prestage_take(o->prestage, (size_t)(e - o->ev));
     /* every attempt starts from its parameters as Dakota wrote them (a
      * retry is re-staged: the failed attempt may have changed them) */
-    if (run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
-                                 o->have_tmpl ? &o->tmpl : NULL, c->follow_workdir_links, msg,
-                                 sizeof msg) < 0) {
+    if (!ready && run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
+                                           o->have_tmpl ? &o->tmpl : NULL,
+                                           c->follow_workdir_links, msg, sizeof msg) < 0) {
         if (is_machine_fault(errno)) {
             not_started(o, e);
             machine_fault(o, msg);
@@ -610,31 +719,31 @@ static int stage_eval(orch *o, ev_state *e)
         return -1;
     }
     /* a results file from an earlier attempt or run must not pass for this one's */
-    if (unlink(rpath) < 0 && errno != ENOENT) {
+    if (!ready && unlink(rpath) < 0 && errno != ENOENT) {
         snprintf(msg, sizeof msg, "cannot remove the old %s: %s", rpath, strerror(errno));
         finish_eval(o, e, NULL, msg, NULL);
         return -1;
     }
-    free(e->out_name);
-    free(e->err_name);
-    e->out_name = expand_name(c->stdout_name, eval);
-    e->err_name = expand_name(c->stderr_name, eval);
+    free(e->run->out_name);
+    free(e->run->err_name);
+    e->run->out_name = expand_name(c->stdout_name, eval);
+    e->run->err_name = expand_name(c->stderr_name, eval);
     char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
-    if (!argv || !e->out_name || !e->err_name) {
+    if (!argv || !e->run->out_name || !e->run->err_name) {
         launch_argv_free(argv);
         finish_eval(o, e, NULL, "out of memory", NULL);
         return -1;
     }
-    memset(&e->job, 0, sizeof e->job);
-    e->job.eval = eval;
-    e->job.argv = argv;
-    e->job.cwd = e->cwd;
-    e->job.out_path = e->out_name;
-    e->job.err_path = e->err_name;
-    e->job.req = &plan->req;
-    e->job.place = &e->place;
-    e->job.time_limit = plan->time_limit;
-    e->job.owner = e;
+    memset(&e->run->job, 0, sizeof e->run->job);
+    e->run->job.eval = eval;
+    e->run->job.argv = argv;
+    e->run->job.cwd = e->run->cwd;
+    e->run->job.out_path = e->run->out_name;
+    e->run->job.err_path = e->run->err_name;
+    e->run->job.req = &plan->req;
+    e->run->job.place = &e->run->place;
+    e->run->job.time_limit = plan->time_limit;
+    e->run->job.owner = e;
     return 0;
 }
 
@@ -642,13 +751,19 @@ static int stage_eval(orch *o, ev_state *e)
 static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 {
     char msg[PATH_MAX + 1024];
-    e->place = *pl;
+    if (!run_get(e)) {
+        pool_release(o->pool, pl);
+        e->attempt++;
+        finish_eval(o, e, NULL, "out of memory", NULL);
+        return;
+    }
+    e->run->place = *pl;
     if (stage_eval(o, e) < 0)
         return;
-    if (o->be->ops->start(o->be, &e->job, msg, sizeof msg) < 0) {
+    if (o->be->ops->start(o->be, &e->run->job, msg, sizeof msg) < 0) {
         int err = errno;
-        launch_argv_free(e->job.argv);
-        e->job.argv = NULL;
+        launch_argv_free(e->run->job.argv);
+        e->run->job.argv = NULL;
         if (is_machine_fault(err)) {
             not_started(o, e);
             machine_fault(o, msg);
@@ -659,7 +774,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
     }
     e->state = ST_RUNNING;
     double tl = o->plans[e->plan].time_limit;
-    e->deadline = tl > 0 && !o->be->enforces_time_limit ? e->t0_mono + tl : 0;
+    e->run->deadline = tl > 0 && !o->be->enforces_time_limit ? e->run->t0_mono + tl : 0;
     o->running[o->nrunning++] = e;
 }
 
@@ -668,23 +783,25 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 /* Follow e as the scheduler's job id (submitted now or by an earlier run). */
 static int attach(orch *o, ev_state *e, const char *id)
 {
-    free(e->job_id);
-    if (!(e->job_id = strdup(id)))
+    if (!run_get(e))
         return -1;
-    e->submitted = 1;
+    free(e->run->job_id);
+    if (!(e->run->job_id = strdup(id)))
+        return -1;
+    e->run->submitted = 1;
     e->state = ST_RUNNING;
-    e->job.owner = e;
-    if (e->t0_mono == 0) { /* followed again after a restart */
-        e->t0_mono = mono();
-        e->t0_wall = wall();
+    e->run->job.owner = e;
+    if (e->run->t0_mono == 0) { /* followed again after a restart */
+        e->run->t0_mono = mono();
+        e->run->t0_wall = wall();
     }
-    if (!e->cwd) {
+    if (!e->run->cwd) {
         char dir[PATH_MAX];
         if (run_workdir_path(&o->cfg->layout, e->item->eval, dir, sizeof dir) == 0)
-            e->cwd = strdup(dir);
+            e->run->cwd = strdup(dir);
     }
-    if (!e->err_name)
-        e->err_name = expand_name(o->cfg->stderr_name, e->item->eval);
+    if (!e->run->err_name)
+        e->run->err_name = expand_name(o->cfg->stderr_name, e->item->eval);
     o->subs[o->nsubs++] = e;
     o->poll_interval = 1;
     o->next_poll = mono() + o->poll_interval;
@@ -714,13 +831,13 @@ static int submit_spec_of(const orch *o, const ev_state *e, submit_spec *sp, cha
 {
     const run_plan *plan = &o->plans[e->plan];
     memset(sp, 0, sizeof *sp);
-    if (abs_in("", e->cwd, wd, sz) < 0 || abs_in(wd, e->out_name, out, sz) < 0 ||
-        abs_in(wd, e->err_name, err, sz) < 0)
+    if (abs_in("", e->run->cwd, wd, sz) < 0 || abs_in(wd, e->run->out_name, out, sz) < 0 ||
+        abs_in(wd, e->run->err_name, err, sz) < 0)
         return -1;
     snprintf(origin, sz, "%s:%d", o->rules.path, plan->rule->line);
     sp->eval = e->item->eval;
     sp->workdir = wd;
-    sp->argv = e->job.argv;
+    sp->argv = e->run->job.argv;
     sp->out_path = out;
     sp->err_path = err;
     sp->req = &plan->req;
@@ -760,11 +877,12 @@ static void submit_eval(orch *o, ev_state *e)
     json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:i,s:f,s:s,s:s,s:s}", "type", "submit", "eval",
                             (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "attempt",
                             e->attempt, "time", wall(), "scheduler", submit_name(o->sub),
-                            "job", id, "workdir", e->cwd);
+                            "job", id, "workdir", e->run->cwd);
     journal_plan(o, e, rec);
     journal_write(o, rec);
-    run_journal_sync(o->journal);
-    o->last_sync = mono();
+    /* durable before anything else: a restart must find the job id */
+    if (run_journal_sync(o->journal) < 0)
+        journal_fault(o);
 }
 
 static void subs_remove(orch *o, ev_state *e)
@@ -793,7 +911,7 @@ static void poll_submitted(orch *o, double now)
     if (ids && st && es) {
         for (size_t i = 0; i < n; i++) {
             es[i] = o->subs[i];
-            ids[i] = es[i]->job_id;
+            ids[i] = es[i]->run->job_id;
         }
         if (submit_query(o->sub, ids, n, st) == 0) {
             for (size_t i = 0; i < n; i++) {
@@ -812,16 +930,16 @@ static void poll_submitted(orch *o, double now)
                 ls.t_end = st[i].t_end;
                 char why[256];
                 if (st[i].infra || (st[i].known && strcmp(st[i].state, "CANCELLED") == 0 &&
-                                    !e->interrupted)) {
+                                    !e->run->interrupted)) {
                     snprintf(why, sizeof why, "%s job %s ended %s", submit_name(o->sub),
-                             e->job_id, st[i].state);
+                             e->run->job_id, st[i].state);
                     ls.reason = why;
                     ls.exited = 0;
                     ls.signo = ls.signo ? ls.signo : SIGTERM;
                 }
                 subs_remove(o, e);
                 changed = 1;
-                on_done(o, &e->job, &ls);
+                on_done(o, &e->run->job, &ls);
             }
         }
     }
@@ -841,8 +959,8 @@ static void stop_submitted(orch *o)
         return;
     if (o->cfg->cancel_submitted) {
         for (size_t i = 0; i < o->nsubs; i++) {
-            o->subs[i]->interrupted = 1;
-            submit_cancel(o->sub, o->subs[i]->job_id);
+            o->subs[i]->run->interrupted = 1;
+            submit_cancel(o->sub, o->subs[i]->run->job_id);
         }
         o->poll_interval = 1;
         o->next_poll = mono() + 1;
@@ -853,16 +971,15 @@ static void stop_submitted(orch *o)
     for (size_t i = 0; i < o->nsubs; i++) {
         ev_state *e = o->subs[i];
         if (w < sizeof ids)
-            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", i ? " " : "", e->job_id);
+            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s", i ? " " : "", e->run->job_id);
         char why[400];
         snprintf(why, sizeof why, "left running as %s job %s: run the same command again to "
-                 "collect it", submit_name(o->sub), e->job_id);
+                 "collect it", submit_name(o->sub), e->run->job_id);
         free(e->reason);
         e->reason = strdup(why);
         e->state = ST_DONE;
         e->not_run = 1;
-        launch_argv_free(e->job.argv);
-        e->job.argv = NULL;
+        run_drop(e);
         o->ndone++;
         o->nfailed++;
         o->nnotrun++;
@@ -902,21 +1019,21 @@ static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_
 {
     char host[1024] = "", cmd[8192] = "";
     size_t w = 0;
-    if (e->job_id)
-        snprintf(host, sizeof host, "%s:%s", submit_name(o->sub), e->job_id);
-    for (int i = 0; i < e->place.nslices && w < sizeof host; i++)
+    if (e->run->job_id)
+        snprintf(host, sizeof host, "%s:%s", submit_name(o->sub), e->run->job_id);
+    for (int i = 0; i < e->run->place.nslices && w < sizeof host; i++)
         w += (size_t)snprintf(host + w, sizeof host - w, "%s%s", i ? "," : "",
-                              o->res.nodes[e->place.slices[i].node].name);
+                              o->res.nodes[e->run->place.slices[i].node].name);
     if (!host[0])
         snprintf(host, sizeof host, ":");
-    if (e->job.argv)
-        run_cmdline_format(e->job.argv, cmd, sizeof cmd);
+    if (e->run->job.argv)
+        run_cmdline_format(e->run->job.argv, cmd, sizeof cmd);
     int exitval = st && st->exited ? st->code : -1, sig = st && !st->exited ? st->signo : 0;
     /* an evaluation batchtile failed (invalid results, its time limit) is
      * never logged as a success: 1 where it exited 0 */
     if (e->reason && exitval == 0)
         exitval = 1;
-    if (report_joblog_add(o->joblog, e->item->eval, host, e->t0_wall, t_end - e->t0_wall, exitval,
+    if (report_joblog_add(o->joblog, e->item->eval, host, e->run->t0_wall, t_end - e->run->t0_wall, exitval,
                           sig, cmd) < 0 &&
         !o->sys_error) {
         ut_err("%s: cannot append to the joblog: %s", o->cfg->joblog_path, strerror(errno));
@@ -992,9 +1109,10 @@ static void check_halt(orch *o)
 static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
                         const launch_status *st)
 {
+    ev_run *r = e->run; /* NULL when it failed before its attempt state existed */
     double t_end = st && st->t_end > 0 ? st->t_end : wall();
-    if (st && st->t_start > 0)
-        e->t0_wall = st->t_start; /* when it ran, not when it was handed over */
+    if (r && st && st->t_start > 0)
+        r->t0_wall = st->t_start; /* when it ran, not when it was handed over */
     int ok = text != NULL;
     /* the infrastructure's failures do not use the evaluation's --retries:
      * they have their own bound, and then the evaluation is not run */
@@ -1006,27 +1124,22 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     journal_eval(o, e, st, ok, !retry, t_end);
     if (!retry && o->joblog)
         joblog_eval(o, e, st, t_end);
-    if (!retry && st)
-        o->runtime_sum += mono() - e->t0_mono, o->runtime_n++;
-    if (e->place.slices)
-        release_later(o, &e->place);
-    launch_argv_free(e->job.argv);
-    e->job.argv = NULL;
-    free(e->job_id);
-    e->job_id = NULL;
-    e->submitted = 0;
+    if (!retry && st && r)
+        o->runtime_sum += mono() - r->t0_mono, o->runtime_n++;
+    if (r && r->place.slices)
+        release_later(o, &r->place);
     if (retry) {
+        run_drop(e);
         requeue(o, e);
         return;
     }
     e->state = ST_DONE;
-    e->text = text;
     o->ndone++;
-    /* a finished evaluation keeps only its results and reason: 100,000 of them
-     * must fit in little memory */
-    free(e->out_name);
-    free(e->err_name);
-    e->out_name = e->err_name = NULL;
+    if (ok)
+        set_text(o, e, text);
+    if (o->ndone % 4096 == 0)
+        run_batch_release(&o->batch); /* the pages staging and checking read */
+    const char *cwd = r && r->cwd ? r->cwd : "?";
     if (!ok && e->not_run) {
         /* not the simulation's failure: said once for all at the end when
          * the allocation ended, here when the infrastructure gave up */
@@ -1035,8 +1148,8 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
             run_progress_clear(&o->progress);
             ut_err("evaluation %ld (%s): not run: %s (%d attempt%s spoiled by the "
-                   "infrastructure)", e->item->eval, e->cwd ? e->cwd : "?", e->reason,
-                   e->infra_tries, e->infra_tries == 1 ? "" : "s");
+                   "infrastructure)", e->item->eval, cwd, e->reason, e->infra_tries,
+                   e->infra_tries == 1 ? "" : "s");
         }
     } else if (!ok) {
         o->nfailed++;
@@ -1044,15 +1157,15 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
         char tries[48] = "";
         if (e->attempt > 1)
             snprintf(tries, sizeof tries, " (%d attempts)", e->attempt);
-        ut_err("evaluation %ld (%s): FAIL: %s%s%s%s", e->item->eval, e->cwd ? e->cwd : "?",
-               e->reason, e->evidence ? "; " : "", e->evidence ? e->evidence : "", tries);
-        if (!e->interrupted)
+        const char *ev = r && r->evidence ? r->evidence : NULL;
+        ut_err("evaluation %ld (%s): FAIL: %s%s%s%s", e->item->eval, cwd, e->reason,
+               ev ? "; " : "", ev ? ev : "", tries);
+        if (!(r && r->interrupted))
             check_halt(o);
     }
-    free(e->evidence);
-    e->evidence = NULL;
-    free(e->cwd);
-    e->cwd = NULL;
+    /* a finished evaluation keeps only where its results are, and why it
+     * failed: a million of them must fit in little memory */
+    run_drop(e);
 }
 
 static const char *signame(int sig)
@@ -1065,11 +1178,11 @@ static const char *signame(int sig)
  * directory unless absolute. 0, or -1 (none, or too long). */
 static int stderr_path(const ev_state *e, char *out, size_t outsz)
 {
-    if (!e->err_name || !e->cwd)
+    if (!e->run->err_name || !e->run->cwd)
         return -1;
-    if (e->err_name[0] == '/')
-        return snprintf(out, outsz, "%s", e->err_name) < (int)outsz ? 0 : -1;
-    return ut_path_join(out, outsz, e->cwd, e->err_name);
+    if (e->run->err_name[0] == '/')
+        return snprintf(out, outsz, "%s", e->run->err_name) < (int)outsz ? 0 : -1;
+    return ut_path_join(out, outsz, e->run->cwd, e->run->err_name);
 }
 
 /* A failure's evidence, after its reason: the file to read and the last
@@ -1097,8 +1210,8 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
     int r = st->infra;
     if (r)
         snprintf(iwhy, sizeof iwhy, "%.590s", st->reason ? st->reason : why);
-    if (!r && !e->submitted && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
-        r = o->be->ops->infra(o->be, &e->job, path, iwhy, sizeof iwhy, node, sizeof node);
+    if (!r && !e->run->submitted && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
+        r = o->be->ops->infra(o->be, &e->run->job, path, iwhy, sizeof iwhy, node, sizeof node);
     if (!r)
         return;
     e->not_run = 1;
@@ -1124,14 +1237,14 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
     ev_state *e = job->owner;
     running_remove(o, e);
     if (st->timed_out)
-        e->timed_out = 1;
+        e->run->timed_out = 1;
     char why[2048], lim[32];
     char *text = NULL;
     const char *reason = why;
-    if (e->timed_out) {
+    if (e->run->timed_out) {
         fmt_seconds(o->plans[e->plan].time_limit, lim, sizeof lim);
         snprintf(why, sizeof why, "time limit %s exceeded (killed)", lim);
-    } else if (e->interrupted && !(st->exited && st->code == 0)) {
+    } else if (e->run->interrupted && !(st->exited && st->code == 0)) {
         snprintf(why, sizeof why, "%s", o->stop_why);
     } else if (st->reason) {
         snprintf(why, sizeof why, "%s", st->reason);
@@ -1159,17 +1272,17 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (owned)
             dak_params_free(p);
     }
-    free(e->evidence);
-    e->evidence = NULL;
-    if (!text && !e->interrupted) {
+    free(e->run->evidence);
+    e->run->evidence = NULL;
+    if (!text && !e->run->interrupted) {
         char evid[1400];
         if (add_evidence(e, evid, sizeof evid) > 0)
-            e->evidence = strdup(evid);
+            e->run->evidence = strdup(evid);
     }
-    if (!text && e->interrupted && o->stopping == STOP_CLOCK) {
+    if (!text && e->run->interrupted && o->stopping == STOP_CLOCK) {
         e->not_run = 1;
         snprintf(why, sizeof why, "not run: %s", o->stop_why);
-    } else if (!text && !e->interrupted && !e->timed_out) {
+    } else if (!text && !e->run->interrupted && !e->run->timed_out) {
         classify_infra(o, e, st, why, sizeof why);
     }
     finish_eval(o, e, text, text ? NULL : reason, st);
@@ -1222,11 +1335,11 @@ static void signal_all(orch *o, int sig, int stage, double now)
 {
     for (size_t i = 0; i < o->nrunning; i++) {
         ev_state *e = o->running[i];
-        if (e->kill_stage >= stage)
+        if (e->run->kill_stage >= stage)
             continue;
-        o->be->ops->signal(o->be, &e->job, sig);
-        e->kill_stage = stage;
-        e->kill_at = now + o->grace;
+        o->be->ops->signal(o->be, &e->run->job, sig);
+        e->run->kill_stage = stage;
+        e->run->kill_at = now + o->grace;
     }
 }
 
@@ -1243,7 +1356,7 @@ static void begin_stop(orch *o, int cause, int kill, const char *why)
     if (!kill)
         return;
     for (size_t i = 0; i < o->nrunning; i++)
-        o->running[i]->interrupted = 1;
+        o->running[i]->run->interrupted = 1;
     signal_all(o, SIGTERM, 1, mono());
     stop_submitted(o);
 }
@@ -1266,7 +1379,7 @@ static void begin_clock_stop(orch *o, int kill, const char *why)
         if (o->margin > 0 && o->grace > o->margin / 2)
             o->grace = o->margin / 2;
         for (size_t i = 0; i < o->nrunning; i++)
-            o->running[i]->interrupted = 1;
+            o->running[i]->run->interrupted = 1;
         signal_all(o, SIGTERM, 1, mono());
         stop_submitted(o);
     }
@@ -1293,14 +1406,14 @@ static void check_timers(orch *o, double now)
 {
     for (size_t i = 0; i < o->nrunning; i++) {
         ev_state *e = o->running[i];
-        if (e->kill_stage == 0 && e->deadline > 0 && now >= e->deadline) {
-            e->timed_out = 1;
-            o->be->ops->signal(o->be, &e->job, SIGTERM);
-            e->kill_stage = 1;
-            e->kill_at = now + o->grace;
-        } else if (e->kill_stage == 1 && now >= e->kill_at) {
-            o->be->ops->signal(o->be, &e->job, SIGKILL);
-            e->kill_stage = 2;
+        if (e->run->kill_stage == 0 && e->run->deadline > 0 && now >= e->run->deadline) {
+            e->run->timed_out = 1;
+            o->be->ops->signal(o->be, &e->run->job, SIGTERM);
+            e->run->kill_stage = 1;
+            e->run->kill_at = now + o->grace;
+        } else if (e->run->kill_stage == 1 && now >= e->run->kill_at) {
+            o->be->ops->signal(o->be, &e->run->job, SIGKILL);
+            e->run->kill_stage = 2;
         }
     }
 }
@@ -1311,13 +1424,11 @@ static int next_timeout(orch *o, double now)
     double next = now + 3600;
     for (size_t i = 0; i < o->nrunning; i++) {
         const ev_state *e = o->running[i];
-        if (e->kill_stage == 0 && e->deadline > 0 && e->deadline < next)
-            next = e->deadline;
-        if (e->kill_stage == 1 && e->kill_at < next)
-            next = e->kill_at;
+        if (e->run->kill_stage == 0 && e->run->deadline > 0 && e->run->deadline < next)
+            next = e->run->deadline;
+        if (e->run->kill_stage == 1 && e->run->kill_at < next)
+            next = e->run->kill_at;
     }
-    if (run_journal_dirty(o->journal) && o->last_sync + 0.1 < next)
-        next = o->last_sync + 0.1;
     if (o->stop_at > 0 && !o->clock_killed && o->stop_at < next)
         next = o->stop_at;
     if (o->nsubs && o->next_poll < next)
@@ -1432,10 +1543,8 @@ static int event_loop(orch *o)
                      o->ends_at - wall(), o->margin);
             begin_clock_stop(o, 1, why);
         }
-        if (run_journal_dirty(o->journal) && now - o->last_sync >= 0.1) {
-            run_journal_sync(o->journal);
-            o->last_sync = now;
-        }
+        if (run_journal_error(o->journal))
+            journal_fault(o);
         draw_progress(o, 0);
     }
     close(ep);
@@ -1673,14 +1782,19 @@ static int dry_run(orch *o)
             static char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
             char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
             submit_spec sp;
-            e->cwd = strdup(dir);
-            e->out_name = on;
-            e->err_name = en;
-            e->job.argv = argv;
+            if (!run_get(e)) {
+                launch_argv_free(argv);
+                continue;
+            }
+            e->run->cwd = strdup(dir);
+            e->run->out_name = on;
+            e->run->err_name = en;
+            e->run->job.argv = argv;
             line[0] = '\0';
-            if (e->cwd && on && en && submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) == 0)
+            if (e->run->cwd && on && en && submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) == 0)
                 submit_describe(o->sub, &sp, line, sizeof line);
-            e->job.argv = NULL;
+            e->run->job.argv = NULL;
+            run_drop(e);
             run_cmdline_format(argv, where, sizeof where);
             printf("eval %ld%s  as its own %s job: %s  (running: %s)\n", eval, rule,
                    submit_name(o->sub), line, where);
@@ -1715,17 +1829,12 @@ static int dry_run(orch *o)
 
 static void orch_free(orch *o)
 {
+    run_prestage_free(o->prestage); /* it reads the batch and the template */
+    free(o->prestage_order);
     if (o->ev) {
         for (size_t i = 0; i < o->batch.n; i++) {
-            free(o->ev[i].text);
             free(o->ev[i].reason);
-            free(o->ev[i].evidence);
-            free(o->ev[i].cwd);
-            free(o->ev[i].out_name);
-            free(o->ev[i].err_name);
-            free(o->ev[i].job_id);
-            launch_argv_free(o->ev[i].job.argv);
-            pool_placement_free(&o->ev[i].place);
+            run_drop(&o->ev[i]);
         }
     }
     free(o->ev);
@@ -1757,6 +1866,8 @@ static void orch_free(orch *o)
     if (o->have_tmpl)
         run_template_free(&o->tmpl);
     run_batch_free(&o->batch);
+    run_spill_close(&o->spill);
+    free(o->textbuf);
 }
 
 /* After "an evaluation needs ...": how to get what it needs. */
@@ -1882,6 +1993,19 @@ int run_execute(const run_config *c)
         status = 3;
         goto out;
     }
+    {
+        /* the finished evaluations' results wait beside the results file */
+        char dir[PATH_MAX];
+        const char *slash = strrchr(c->results_path, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - c->results_path) + (slash == c->results_path) : 1,
+                 slash ? c->results_path : ".");
+        if (run_spill_open(&o->spill, dir) < 0) {
+            ut_err("%s: cannot keep results aside there: %s: nothing was run", dir,
+                   strerror(errno));
+            status = 3;
+            goto out;
+        }
+    }
     /* every process of this run carries its token; the watchdog kills them
      * all should we die */
     if (launch_tree_init(o->token, sizeof o->token) < 0)
@@ -1946,10 +2070,26 @@ int run_execute(const run_config *c)
             goto out;
         }
     }
+    /* the work directories of what will start next, made ahead on a helper
+     * thread (BATCHTILE_PRESTAGE=0: none, for comparison) */
+    const char *ps = getenv("BATCHTILE_PRESTAGE");
+    if (!(ps && strcmp(ps, "0") == 0) && (o->prestage_order = malloc((o->batch.n ? o->batch.n : 1) *
+                                                                     sizeof *o->prestage_order))) {
+        size_t n = 0;
+        for (size_t i = 0; i < o->batch.n; i++) {
+            const ev_state *e = &o->ev[o->start_order[i]];
+            if (e->state == ST_PENDING && !o->plans[e->plan].submit)
+                o->prestage_order[n++] = o->start_order[i];
+        }
+        size_t window = 2 * (size_t)alloc_total_cores(&o->res) + 16;
+        o->prestage = run_prestage_new(&o->batch, &c->layout, o->have_tmpl ? &o->tmpl : NULL,
+                                       c->follow_workdir_links, o->prestage_order, n, window);
+    }
     run_progress_init(&o->progress, c->progress);
-    o->last_sync = mono();
 
     event_loop(o);
+    run_prestage_free(o->prestage); /* nothing more starts */
+    o->prestage = NULL;
 
     /* what never ran: FAIL in the results (Dakota needs a section for each),
      * recorded in the journal as not run, never as the simulation's failure */
@@ -1964,8 +2104,7 @@ int run_execute(const run_config *c)
             e->reason = strdup(why);
             e->not_run = 1;
             e->state = ST_DONE;
-            e->t0_wall = wall();
-            journal_eval(o, e, NULL, 0, 1, e->t0_wall);
+            journal_eval(o, e, NULL, 0, 1, wall());
             o->ndone++;
             o->nfailed++;
             o->nnotrun++;
@@ -1986,14 +2125,13 @@ int run_execute(const run_config *c)
     size_t filled = 0;
     for (size_t i = 0; c->on_fail != RUN_ON_FAIL_FAIL && i < o->batch.n; i++) {
         ev_state *e = &o->ev[i];
-        if (e->text)
+        if (e->has_text)
             continue;
         int owned;
         dak_params *p = run_item_params(&o->batch, e->item, &owned);
         if (p)
-            e->text = run_results_filled(o->rfmt, p, c->on_fail == RUN_ON_FAIL_NAN
-                                                         ? NAN : c->on_fail_value);
-        filled += e->text != NULL;
+            filled += set_text(o, e, run_results_filled(o->rfmt, p, c->on_fail == RUN_ON_FAIL_NAN
+                                                                     ? NAN : c->on_fail_value)) == 0;
         if (owned)
             dak_params_free(p);
     }
@@ -2001,17 +2139,11 @@ int run_execute(const run_config *c)
         ut_err("--on-fail %s: %zu failed evaluation%s written as %s for what %s asked for",
                c->on_fail == RUN_ON_FAIL_NAN ? "nan" : "value", filled, filled == 1 ? "" : "s",
                c->on_fail == RUN_ON_FAIL_NAN ? "NaN" : "the value", filled == 1 ? "it" : "they");
-    char **texts = malloc(o->batch.n * sizeof *texts);
-    int wrote = 0;
-    if (texts) {
-        for (size_t i = 0; i < o->batch.n; i++)
-            texts[i] = o->ev[i].text;
-        wrote = run_results_write_batch(c->results_path, o->rfmt, texts, o->batch.n,
-                                        o->batch.single) == 0;
-        if (!wrote)
-            ut_err("%s: cannot write: %s", c->results_path, strerror(errno));
-        free(texts);
-    }
+    /* streamed from the spill file, in batch order */
+    int wrote = run_results_write_stream(c->results_path, o->rfmt, o->batch.n, o->batch.single,
+                                         text_of, o) == 0;
+    if (!wrote)
+        ut_err("%s: cannot write: %s", c->results_path, strerror(errno));
     journal_write(o, json_pack("{s:s,s:f,s:I,s:I,s:I,s:b}", "type", "end", "end", wall(), "ok",
                                (json_int_t)(o->ndone - o->nfailed), "failed",
                                (json_int_t)o->nfailed, "resumed", (json_int_t)o->nresumed,

@@ -153,49 +153,95 @@ int ut_write_file_at(int dirfd, const char *name, const void *data, size_t len)
     return close(fd);
 }
 
-int ut_write_atomic(const char *path, const void *data, size_t len)
+int ut_atomic_begin(ut_atomic *a, const char *path)
 {
+    memset(a, 0, sizeof *a);
+    a->fd = -1;
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    char *dcopy = strdup(path);
-    if (!tmp || !dcopy) {
-        free(tmp);
-        free(dcopy);
+    a->path = strdup(path);
+    a->tmp = malloc(plen + 16);
+    if (!a->path || !a->tmp) {
+        ut_atomic_abort(a);
         errno = ENOMEM;
         return -1;
     }
     /* the temporary name sits in the same directory, so rename is atomic */
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    int e = 0;
-    if (fd < 0) {
-        e = errno;
-        goto out;
-    }
-    if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-        e = errno;
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    if (close(fd) < 0 || rename(tmp, path) < 0) {
-        e = errno;
-        unlink(tmp);
-        goto out;
-    }
-    int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        close(dfd);
-    }
-out:
-    free(tmp);
-    free(dcopy);
-    if (e) {
+    snprintf(a->tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    a->fd = mkostemp(a->tmp, O_CLOEXEC);
+    if (a->fd < 0 || fchmod(a->fd, 0644) < 0) {
+        int e = errno;
+        ut_atomic_abort(a);
         errno = e;
         return -1;
     }
     return 0;
+}
+
+int ut_atomic_write(ut_atomic *a, const void *data, size_t len)
+{
+    return write_all(a->fd, data, len);
+}
+
+int ut_atomic_commit(ut_atomic *a)
+{
+    int e = 0;
+    if (fsync(a->fd) < 0)
+        e = errno;
+    if (close(a->fd) < 0 && !e)
+        e = errno;
+    a->fd = -1;
+    if (!e && rename(a->tmp, a->path) < 0)
+        e = errno;
+    if (e) {
+        ut_atomic_abort(a);
+        errno = e;
+        return -1;
+    }
+    int dfd = open(dirname(a->path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    return 0;
+}
+
+void ut_atomic_abort(ut_atomic *a)
+{
+    if (a->fd >= 0) {
+        close(a->fd);
+        unlink(a->tmp);
+    }
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
+    a->fd = -1;
+}
+
+int ut_write_atomic(const char *path, const void *data, size_t len)
+{
+    ut_atomic a;
+    if (ut_atomic_begin(&a, path) < 0)
+        return -1;
+    if (ut_atomic_write(&a, data, len) < 0) {
+        int e = errno;
+        ut_atomic_abort(&a);
+        errno = e;
+        return -1;
+    }
+    return ut_atomic_commit(&a);
+}
+
+void ut_map_release(ut_map *m, size_t upto)
+{
+    if (!m->mapped || !m->data)
+        return;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t n = (upto > m->len ? m->len : upto) / page * page;
+    if (n)
+        (void)madvise((void *)m->data, n, MADV_DONTNEED);
 }
 
 int ut_copy_tree(const char *src, const char *dst)

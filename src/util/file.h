@@ -18,6 +18,25 @@ int ut_file_map(const char *path, ut_map *m);
 int ut_file_read_bounded(const char *path, size_t max, ut_map *m);
 /* Release a map. */
 void ut_file_unmap(ut_map *m);
+/* A file written whole or not at all: written under a temporary name
+ * beside path, then synced and renamed over it. */
+typedef struct ut_atomic {
+    int fd;
+    char *tmp, *path;
+} ut_atomic;
+/* Start one. 0, or -1 with errno. */
+int ut_atomic_begin(ut_atomic *a, const char *path);
+/* Append bytes. 0, or -1 with errno. */
+int ut_atomic_write(ut_atomic *a, const void *data, size_t len);
+/* Sync, rename over path, sync the directory. 0, or -1 with errno (nothing
+ * left behind). */
+int ut_atomic_commit(ut_atomic *a);
+/* Give up: the temporary file is removed, path untouched. */
+void ut_atomic_abort(ut_atomic *a);
+/* Give back the memory of the pages of a mapped file's first upto bytes
+ * (they are read again from the file when touched); nothing for a file
+ * read into memory. */
+void ut_map_release(ut_map *m, size_t upto);
 /* Write data to path as a whole or not at all: a temporary file in the same
  * directory, fsync, rename, fsync of the directory. 0, or -1 with errno. */
 int ut_write_atomic(const char *path, const void *data, size_t len);

@@ -61,4 +61,55 @@ before=$(count)
 expect 0 "$BATCHTILE" run --no-resume -- "$PROBE" batch.in results5.out
 [ "$(( $(count) - before ))" = 12 ] || fail "--no-resume must run everything"
 ok "resume trusts only matching, finished, still present results"
+# kill -9 at random moments while the journal's syncs are slow (50 ms
+# injected into every fdatasync by strace, so that one is often in flight):
+# what the journal recorded as ok is never run again, and the rerun
+# completes the batch
+if command -v strace >/dev/null; then
+    mkdir slow && cd slow || exit 1
+    export PROBE_LOG="$T/slow/invocations"
+    batch 40 --sleep 0.05 >batch.in
+    for k in 1 2 3 4 5; do
+        strace -f -qq --seccomp-bpf -o /dev/null -e trace=fdatasync -e inject=fdatasync:delay_enter=50000 \
+            "$BATCHTILE" run -- "$PROBE" batch.in results.out 2>/dev/null &
+        tracer=$!
+        sleep "0.$((RANDOM % 9 + 1))"
+        pid=$(pgrep -P $tracer -x batchtile)
+        [ -n "$pid" ] && kill -9 "$pid"
+        wait $tracer 2>/dev/null
+        ours=$(our_probes); [ -n "$ours" ] && kill -9 $ours 2>/dev/null; sleep 0.1
+        # what the journal records as ok after this kill, and how many
+        # invocations there have been so far
+        python3 - >"oks.$k" <<'PY'
+import json
+for l in open('batchtile.journal'):
+    try:
+        r = json.loads(l)
+    except ValueError:
+        continue
+    if r.get('type') == 'eval' and r.get('status') == 'ok':
+        print(r['eval'])
+PY
+        [ -f invocations ] && wc -l <invocations >"n.$k" || echo 0 >"n.$k"
+    done
+    expect 0 "$BATCHTILE" run -- "$PROBE" batch.in results.out
+    [ "$(sections results.out)" = 40 ] || fail "slow syncs: 40 sections after the reruns"
+    # nothing recorded ok after a kill ran again later
+    bad=$(python3 - <<'PY'
+import json
+inv = [int(json.loads(l)['eval'].split(':')[-1]) for l in open('invocations')]
+bad = set()
+for k in range(1, 6):
+    ok = {int(l) for l in open(f'oks.{k}')}
+    since = int(open(f'n.{k}').read())
+    bad |= ok & set(inv[since:])
+print(' '.join(map(str, sorted(bad))))
+PY
+)
+    [ -z "$bad" ] || fail "slow syncs: evaluations recorded ok before a kill ran again: $bad"
+    ok "kill -9 five times while fdatasync took 50 ms: the $(sort -u oks.* | wc -l) evaluations recorded ok were never run again"
+    cd ..
+else
+    echo "skipped the slow-sync part: strace not installed"
+fi
 finish

@@ -1,0 +1,44 @@
+#!/bin/bash
+# Work directories made ahead: N trivial evaluations (default 2,000) through
+# `batchtile run` under strace with DELAY microseconds (default 20,000)
+# injected into every mkdir/mkdirat, with the helper thread that makes the
+# next work directories ahead (the default) and without it
+# (BATCHTILE_PRESTAGE=0), back to back, REPEATS times.
+# Usage: bench/lookahead.sh BUILD [N] [REPEATS] [DELAY_US]
+set -eu
+build=$(cd "$1" && pwd); n=${2:-2000}; reps=${3:-3}; delay=${4:-20000}
+bt="$build/src/batchtile"; sim="$build/bench/trivial_sim"
+here=$(cd "$(dirname "$0")" && pwd)
+command -v strace >/dev/null || { echo "skipped: strace not installed"; exit 0; }
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-ahead.XXXXXX"); trap 'rm -rf "$work"' EXIT
+cd "$work"
+python3 "$here/../tests/integration/make_batch.py" "$n" >batch.in
+run() { # NAME PRESTAGE
+    rm -rf "$1" && mkdir "$1" && cd "$1"
+    local t0 t1
+    t0=$(date +%s.%N)
+    BATCHTILE_PRESTAGE=$2 strace -f -qq --seccomp-bpf -o /dev/null -e trace=mkdir,mkdirat \
+        -e inject=mkdir,mkdirat:delay_enter="$delay" \
+        "$bt" run --no-progress -- "$sim" ../batch.in results.out 2>/dev/null
+    t1=$(date +%s.%N)
+    [ "$(python3 "$here/../tests/integration/dakota_sections.py" results.out)" = "$n" ] ||
+        { echo "$1: wrong results" >&2; exit 1; }
+    echo "$1 $(echo "$t1 - $t0" | bc)" >>../times
+    cd ..
+}
+for _ in $(seq "$reps"); do
+    run ahead 1
+    run inline 0
+done
+python3 - "$n" "$delay" <<'PY'
+import statistics, sys
+n, delay = int(sys.argv[1]), int(sys.argv[2])
+rows = [l.split() for l in open('times')]
+t = {k: [float(r[1]) for r in rows if r[0] == k] for k in ('ahead', 'inline')}
+for k, what in (('inline', 'on the loop (BATCHTILE_PRESTAGE=0)'), ('ahead', 'made ahead (default)')):
+    m = statistics.median(t[k])
+    print(f'work directories {what:34s} median {m:7.2f} s  {n / m:6.0f} evaluations/s')
+gain = [i / a for i, a in zip(t['inline'], t['ahead'])]
+print(f'mkdir +{delay / 1000:g} ms: made ahead is {statistics.median(gain):.2f}x faster '
+      f'(per repeat ' + ' '.join(f'{g:.2f}' for g in gain) + ')')
+PY
