@@ -1,7 +1,7 @@
 #!/bin/bash
 # Work directories made ahead: N trivial evaluations (default 2,000) through
-# `batchtile run` under strace with DELAY microseconds (default 20,000)
-# injected into every mkdir/mkdirat, with the helper thread that makes the
+# `batchtile run` with DELAY microseconds (default 20,000) injected into
+# every mkdir/mkdirat (bench/slowfs.c, preloaded), with the helper thread that makes the
 # next work directories ahead (the default) and without it
 # (BATCHTILE_PRESTAGE=0), back to back, REPEATS times.
 # Usage: bench/lookahead.sh BUILD [N] [REPEATS] [DELAY_US]
@@ -9,16 +9,15 @@ set -eu
 build=$(cd "$1" && pwd); n=${2:-2000}; reps=${3:-3}; delay=${4:-20000}
 bt="$build/src/batchtile"; sim="$build/bench/trivial_sim"
 here=$(cd "$(dirname "$0")" && pwd)
-command -v strace >/dev/null || { echo "skipped: strace not installed"; exit 0; }
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-ahead.XXXXXX"); trap 'rm -rf "$work"' EXIT
+slowfs="$build/bench/libslowfs.so"
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-ahead.XXXXXX"); work=$(cd "$work" && pwd -P); trap 'rm -rf "$work"' EXIT
 cd "$work"
 python3 "$here/../tests/integration/make_batch.py" "$n" >batch.in
 run() { # NAME PRESTAGE
     rm -rf "$1" && mkdir "$1" && cd "$1"
     local t0 t1
     t0=$(date +%s.%N)
-    BATCHTILE_PRESTAGE=$2 strace -f -qq --seccomp-bpf -o /dev/null -e trace=mkdir,mkdirat \
-        -e inject=mkdir,mkdirat:delay_enter="$delay" \
+    BATCHTILE_PRESTAGE=$2 SLOWFS="mkdir=$delay" SLOWFS_ROOT="$work" LD_PRELOAD="$slowfs" \
         "$bt" run --no-progress -- "$sim" ../batch.in results.out 2>/dev/null
     t1=$(date +%s.%N)
     [ "$(python3 "$here/../tests/integration/dakota_sections.py" results.out)" = "$n" ] ||
@@ -27,7 +26,7 @@ run() { # NAME PRESTAGE
     cd ..
 }
 for _ in $(seq "$reps"); do
-    run ahead 1
+    run ahead 8
     run inline 0
 done
 python3 - "$n" "$delay" <<'PY'

@@ -1,8 +1,11 @@
 #!/bin/bash
 # A shared filesystem: N trivial evaluations (default 1,000) with latency
-# injected by strace into every mkdir/mkdirat (2 ms), openat (2 ms) and
-# fdatasync (20 ms) of every process -- the driver, its helper threads and
-# the simulations alike, as on Lustre or NFS -- in one invocation:
+# injected into every mkdir/mkdirat (2 ms), open/openat (2 ms) and
+# fsync/fdatasync (20 ms) of every process -- the driver, its helper threads
+# and the simulations alike, as on Lustre or NFS (bench/slowfs.c, preloaded:
+# strace -f -e inject=...:delay_enter would do the same, but stops every
+# process at every fork and exec, which would measure ptrace) -- in one
+# invocation:
 #   batchtile run (split, work directories, spawn, validate, journal, results)
 #   the bare posix_spawn loop over directories that `batchtile split` makes
 #   GNU parallel over the same directories
@@ -13,16 +16,12 @@ set -eu
 build=$(cd "$1" && pwd); n=${2:-1000}; reps=${3:-3}
 bt="$build/src/batchtile"; sim="$build/bench/trivial_sim"; loop="$build/bench/spawn_loop"
 here=$(cd "$(dirname "$0")" && pwd)
-command -v strace >/dev/null || { echo "skipped: strace not installed"; exit 0; }
+slowfs="$build/bench/libslowfs.so"
 p=$("$bt" resources | awk '$1 == "local" {print $3}')
-work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-sharedfs.XXXXXX"); trap 'rm -rf "$work"' EXIT
+work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-sharedfs.XXXXXX"); work=$(cd "$work" && pwd -P); trap 'rm -rf "$work"' EXIT
 cd "$work"
 python3 "$here/../tests/integration/make_batch.py" "$n" >batch.in
-slow() {
-    strace -f -qq --seccomp-bpf -o /dev/null -e trace=mkdir,mkdirat,openat,fdatasync \
-        -e inject=mkdir,mkdirat:delay_enter=2000 -e inject=openat:delay_enter=2000 \
-        -e inject=fdatasync:delay_enter=20000 "$@"
-}
+slow() { SLOWFS="mkdir=2000,open=2000,fdatasync=20000" SLOWFS_ROOT="$work" LD_PRELOAD="$slowfs" "$@"; }
 now() { date +%s.%N; }
 for _ in $(seq "$reps"); do
     rm -rf run && mkdir run && cd run
@@ -51,7 +50,7 @@ rows = [l.split() for l in open('times')]
 names = [k for k in ('batchtile', 'spawn_loop', 'parallel') if any(r[0] == k for r in rows)]
 run = {k: [float(r[1]) for r in rows if r[0] == k] for k in names}
 split = {k: [float(r[2]) for r in rows if r[0] == k] for k in names}
-print(f'{n} evaluations, {p} at once, {reps} repeats; mkdir/openat +2 ms, fdatasync +20 ms')
+print(f'{n} evaluations, {p} at once, {reps} repeats; mkdir/open +2 ms, fsync/fdatasync +20 ms')
 print(f'{"driver":<12} {"run s":>8} {"+split s":>9} {"evals/s":>8}  ratio to the bare loop (with its split)')
 base = [a + b for a, b in zip(run['spawn_loop'], split['spawn_loop'])]
 for k in names:

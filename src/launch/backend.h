@@ -20,6 +20,7 @@ typedef struct launch_job {
     const pool_request *req;
     const pool_placement *place; /* NULL when the backend places (Flux) */
     double time_limit;    /* seconds, 0 for none (backends that enforce it) */
+    int outputs_ready;    /* out_path and err_path were made fresh ahead (prestage) */
     /* filled by the backend */
     pid_t pid;  /* process-based backends: the process group leader */
     void *priv; /* backend's own */

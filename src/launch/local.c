@@ -93,7 +93,8 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         argv = mpi_argv;
     }
 
-    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0};
+    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0,
+                       j->outputs_ready};
     pid_t pid = launch_proc_spawn(&sp);
     int e = errno;
     launch_env_free(&env);

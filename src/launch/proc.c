@@ -36,18 +36,26 @@ pid_t launch_proc_spawn(const launch_spawn *s)
         devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (devnull >= 0)
         posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-    /* stdout and stderr are opened here, relative to the work directory and
-     * never through a link (a link there is replaced, its target untouched) */
+    /* made fresh ahead: the child opens them itself, never through a link
+     * (the opens of many children overlap; a loop that opened them would
+     * wait for each, on a slow filesystem) */
+    if (s->outputs_ready && s->out_path && s->err_path && s->out_path[0] != '/' &&
+        s->err_path[0] != '/') {
+        posix_spawn_file_actions_addopen(&fa, 1, s->out_path, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0);
+        posix_spawn_file_actions_addopen(&fa, 2, s->err_path, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0);
+    }
+    /* else they are opened here, relative to the work directory and never
+     * through a link (a link there is replaced, its target untouched) */
     int dfd = AT_FDCWD, ofd = -1, efd = -1;
-    if ((s->out_path || s->err_path) && s->cwd &&
+    if (!s->outputs_ready && (s->out_path || s->err_path) && s->cwd &&
         (dfd = open(s->cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         goto fail;
-    if (s->out_path) {
+    if (s->out_path && !s->outputs_ready) {
         if ((ofd = ut_open_nofollow(dfd, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
             goto fail;
         posix_spawn_file_actions_adddup2(&fa, ofd, 1);
     }
-    if (s->err_path) {
+    if (s->err_path && !s->outputs_ready) {
         if ((efd = ut_open_nofollow(dfd, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
             goto fail;
         posix_spawn_file_actions_adddup2(&fa, efd, 2);
@@ -65,8 +73,9 @@ pid_t launch_proc_spawn(const launch_spawn *s)
                                       POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
                                       POSIX_SPAWN_USEVFORK);
 
-    /* posix_spawn cannot set affinity: set ours around it (we are single
-     * threaded), and the child inherits it from the first instruction */
+    /* posix_spawn cannot set affinity: set this thread's around it (the
+     * helper threads keep theirs), and the child inherits it from the first
+     * instruction */
     cpu_set_t saved;
     int restore = 0;
     if (s->cpus) {

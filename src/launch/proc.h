@@ -18,6 +18,8 @@ typedef struct launch_spawn {
     const char *err_path;
     const cpu_set_t *cpus; /* CPU affinity, NULL: ours */
     int same_group;        /* stay in our process group (a terminal's ^C reaches it) */
+    int outputs_ready;     /* out_path and err_path exist, fresh: the child opens them
+                              (in parallel with others: a shared filesystem's latency) */
 } launch_spawn;
 
 /* Start s in a new process group unless s->same_group (signals reset, stdin

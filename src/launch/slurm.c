@@ -97,7 +97,8 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    launch_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0};
+    launch_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0,
+                       j->outputs_ready};
     pid_t pid = launch_proc_spawn(&sp);
     int e = errno;
     launch_env_free(&env);

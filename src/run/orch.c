@@ -743,6 +743,7 @@ static int stage_eval(orch *o, ev_state *e)
     e->run->job.req = &plan->req;
     e->run->job.place = &e->run->place;
     e->run->job.time_limit = plan->time_limit;
+    e->run->job.outputs_ready = ready && c->stdout_name[0] != '/' && c->stderr_name[0] != '/';
     e->run->job.owner = e;
     return 0;
 }
@@ -1284,6 +1285,15 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         snprintf(why, sizeof why, "not run: %s", o->stop_why);
     } else if (!text && !e->run->interrupted && !e->run->timed_out) {
         classify_infra(o, e, st, why, sizeof why);
+        /* a full filesystem is the machine's fault: what failed on it was
+         * not run, and the batch stops as when staging meets it */
+        if (!e->not_run && !e->run->submitted && e->run->cwd && ut_fs_full(e->run->cwd)) {
+            char what[PATH_MAX + 64];
+            snprintf(what, sizeof what, "%s: No space left on device", e->run->cwd);
+            e->not_run = 1;
+            snprintf(why, sizeof why, "not run: the filesystem of %.1000s is full", e->run->cwd);
+            machine_fault(o, what);
+        }
     }
     finish_eval(o, e, text, text ? NULL : reason, st);
 }
@@ -2070,10 +2080,13 @@ int run_execute(const run_config *c)
             goto out;
         }
     }
-    /* the work directories of what will start next, made ahead on a helper
-     * thread (BATCHTILE_PRESTAGE=0: none, for comparison) */
+    /* the work directories of what will start next, made ahead by helper
+     * threads (BATCHTILE_PRESTAGE=N: N of them, 0 none; default 8) */
     const char *ps = getenv("BATCHTILE_PRESTAGE");
-    if (!(ps && strcmp(ps, "0") == 0) && (o->prestage_order = malloc((o->batch.n ? o->batch.n : 1) *
+    int nhelpers = ps && *ps ? atoi(ps) : 8;
+    if (nhelpers > 64)
+        nhelpers = 64;
+    if (nhelpers > 0 && (o->prestage_order = malloc((o->batch.n ? o->batch.n : 1) *
                                                                      sizeof *o->prestage_order))) {
         size_t n = 0;
         for (size_t i = 0; i < o->batch.n; i++) {
@@ -2083,7 +2096,8 @@ int run_execute(const run_config *c)
         }
         size_t window = 2 * (size_t)alloc_total_cores(&o->res) + 16;
         o->prestage = run_prestage_new(&o->batch, &c->layout, o->have_tmpl ? &o->tmpl : NULL,
-                                       c->follow_workdir_links, o->prestage_order, n, window);
+                                       c->stdout_name, c->stderr_name, c->follow_workdir_links,
+                                       o->prestage_order, n, window, nhelpers);
     }
     run_progress_init(&o->progress, c->progress);
 
@@ -2139,15 +2153,16 @@ int run_execute(const run_config *c)
         ut_err("--on-fail %s: %zu failed evaluation%s written as %s for what %s asked for",
                c->on_fail == RUN_ON_FAIL_NAN ? "nan" : "value", filled, filled == 1 ? "" : "s",
                c->on_fail == RUN_ON_FAIL_NAN ? "NaN" : "the value", filled == 1 ? "it" : "they");
+    /* the end record first: its sync overlaps the results file's */
+    journal_write(o, json_pack("{s:s,s:f,s:I,s:I,s:I,s:b}", "type", "end", "end", wall(), "ok",
+                               (json_int_t)(o->ndone - o->nfailed), "failed",
+                               (json_int_t)o->nfailed, "resumed", (json_int_t)o->nresumed,
+                               "interrupted", o->stopping != 0));
     /* streamed from the spill file, in batch order */
     int wrote = run_results_write_stream(c->results_path, o->rfmt, o->batch.n, o->batch.single,
                                          text_of, o) == 0;
     if (!wrote)
         ut_err("%s: cannot write: %s", c->results_path, strerror(errno));
-    journal_write(o, json_pack("{s:s,s:f,s:I,s:I,s:I,s:b}", "type", "end", "end", wall(), "ok",
-                               (json_int_t)(o->ndone - o->nfailed), "failed",
-                               (json_int_t)o->nfailed, "resumed", (json_int_t)o->nresumed,
-                               "interrupted", o->stopping != 0));
     if (run_journal_close(o->journal) < 0)
         o->sys_error = 1;
     o->journal = NULL;

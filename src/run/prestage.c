@@ -2,6 +2,7 @@
 #include "prestage.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/tmpl.h"
 
 /* an item's state */
@@ -20,21 +22,24 @@ struct run_prestage {
     const run_batch *b;
     const run_layout *l;
     const run_template *t;
+    const char *out_name, *err_name; /* --stdout, --stderr ({eval}) */
     int follow;
     const size_t *order;
     size_t n, window;
     _Atomic uint8_t *state; /* per item */
-    pthread_t thread;
+    pthread_t *threads;     /* helpers: a filesystem's latency overlaps across them */
+    int nthreads;
     pthread_mutex_t mu;
-    pthread_cond_t cv;      /* the helper waits for room; the loop for a busy item */
-    size_t ready_untaken;   /* prepared and not taken yet: at most window */
+    pthread_cond_t cv;      /* a helper waits for room; the loop for a busy item */
+    size_t next;            /* the next position in order to prepare */
+    size_t ready_untaken;   /* prepared (or being prepared) and not taken yet: at most window */
     size_t prepared, taken;
     int stop;
 };
 
 static int prepare(run_prestage *p, const run_item *it)
 {
-    char msg[PATH_MAX + 256], rpath[PATH_MAX];
+    char msg[PATH_MAX + 256], rpath[PATH_MAX], dir[PATH_MAX], name[PATH_MAX];
     if (run_workdir_write_params(p->l, it->eval, it->text, it->len, p->t, p->follow, msg,
                                  sizeof msg) < 0)
         return -1;
@@ -43,6 +48,26 @@ static int prepare(run_prestage *p, const run_item *it)
     /* a results file from an earlier attempt or run must not pass for this one's */
     if (unlink(rpath) < 0 && errno != ENOENT)
         return -1;
+    /* stdout and stderr, fresh (a link there replaced, never followed): the
+     * child opens them itself (absolute names are the loop's to open) */
+    if (p->out_name[0] == '/' || p->err_name[0] == '/')
+        return 0;
+    if (run_workdir_path(p->l, it->eval, dir, sizeof dir) < 0)
+        return -1;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (p->follow ? 0 : O_NOFOLLOW));
+    if (dfd < 0)
+        return -1;
+    const char *names[] = {p->out_name, p->err_name};
+    for (int k = 0; k < 2; k++) {
+        int fd = -1;
+        if (ut_tmpl_expand(names[k], it->eval, name, sizeof name) < 0 ||
+            (fd = ut_open_nofollow(dfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
+            close(dfd);
+            return -1;
+        }
+        close(fd);
+    }
+    close(dfd);
     return 0;
 }
 
@@ -52,56 +77,64 @@ static void *helper(void *arg)
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
-    for (size_t k = 0; k < p->n; k++) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->stop && p->ready_untaken >= p->window)
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->next < p->n && p->ready_untaken >= p->window)
             pthread_cond_wait(&p->cv, &p->mu);
-        int stop = p->stop;
-        pthread_mutex_unlock(&p->mu);
-        if (stop)
+        if (p->stop || p->next >= p->n)
             break;
-        size_t i = p->order[k];
+        size_t i = p->order[p->next++];
         uint8_t expect = PS_NONE;
         if (!atomic_compare_exchange_strong(&p->state[i], &expect, PS_BUSY))
             continue; /* the loop got there first */
+        p->ready_untaken++; /* its room is taken while it is prepared */
+        pthread_mutex_unlock(&p->mu);
         int ok = prepare(p, &p->b->items[i]) == 0;
         pthread_mutex_lock(&p->mu);
         atomic_store(&p->state[i], ok ? PS_READY : PS_FAILED);
-        if (ok) {
-            p->ready_untaken++;
+        if (ok)
             p->prepared++;
-        }
+        else
+            p->ready_untaken--;
         pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
     }
+    pthread_mutex_unlock(&p->mu);
     return NULL;
 }
 
 run_prestage *run_prestage_new(const run_batch *b, const run_layout *l, const run_template *t,
-                               int follow_links, const size_t *order, size_t n, size_t window)
+                               const char *out_name, const char *err_name, int follow_links,
+                               const size_t *order, size_t n, size_t window, int nthreads)
 {
     run_prestage *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->state = calloc(b->n ? b->n : 1, sizeof *p->state);
-    if (!p->state) {
+    p->threads = calloc(nthreads > 0 ? (size_t)nthreads : 1, sizeof *p->threads);
+    if (!p->state || !p->threads) {
+        free(p->state);
+        free(p->threads);
         free(p);
         return NULL;
     }
     p->b = b;
     p->l = l;
     p->t = t;
+    p->out_name = out_name;
+    p->err_name = err_name;
     p->follow = follow_links;
     p->order = order;
     p->n = n;
     p->window = window ? window : 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    if (pthread_create(&p->thread, NULL, helper, p) != 0) {
-        pthread_mutex_destroy(&p->mu);
-        pthread_cond_destroy(&p->cv);
-        free(p->state);
-        free(p);
+    for (int k = 0; k < (nthreads > 0 ? nthreads : 1); k++) {
+        if (pthread_create(&p->threads[k], NULL, helper, p) != 0)
+            break;
+        p->nthreads++;
+    }
+    if (p->nthreads == 0) {
+        run_prestage_free(p);
         return NULL;
     }
     return p;
@@ -118,6 +151,10 @@ int run_prestage_take(run_prestage *p, size_t i)
     while (atomic_load(&p->state[i]) == PS_BUSY)
         pthread_cond_wait(&p->cv, &p->mu);
     int ready = atomic_load(&p->state[i]) == PS_READY;
+    if (atomic_load(&p->state[i]) == PS_CLAIMED) {
+        pthread_mutex_unlock(&p->mu); /* taken before: a retry */
+        return 0;
+    }
     atomic_store(&p->state[i], PS_CLAIMED); /* a retry is prepared by the caller */
     if (ready) {
         p->ready_untaken--;
@@ -147,9 +184,11 @@ void run_prestage_free(run_prestage *p)
     p->stop = 1;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    pthread_join(p->thread, NULL);
+    for (int k = 0; k < p->nthreads; k++)
+        pthread_join(p->threads[k], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    free(p->threads);
     free(p->state);
     free(p);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/statvfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +233,13 @@ int ut_write_atomic(const char *path, const void *data, size_t len)
         return -1;
     }
     return ut_atomic_commit(&a);
+}
+
+int ut_fs_full(const char *path)
+{
+    struct statvfs sv;
+    return statvfs(path, &sv) == 0 && sv.f_blocks > 0 &&
+           (sv.f_bavail == 0 || (sv.f_favail == 0 && sv.f_files > 0));
 }
 
 void ut_map_release(ut_map *m, size_t upto)

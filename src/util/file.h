@@ -33,6 +33,8 @@ int ut_atomic_write(ut_atomic *a, const void *data, size_t len);
 int ut_atomic_commit(ut_atomic *a);
 /* Give up: the temporary file is removed, path untouched. */
 void ut_atomic_abort(ut_atomic *a);
+/* Whether the filesystem holding path has no block (or inode) left. */
+int ut_fs_full(const char *path);
 /* Give back the memory of the pages of a mapped file's first upto bytes
  * (they are read again from the file when touched); nothing for a file
  * read into memory. */
