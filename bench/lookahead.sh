@@ -13,21 +13,10 @@ slowfs="$build/bench/libslowfs.so"
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-ahead.XXXXXX"); work=$(cd "$work" && pwd -P); trap 'rm -rf "$work"' EXIT
 cd "$work"
 python3 "$here/../tests/integration/make_batch.py" "$n" >batch.in
-run() { # NAME PRESTAGE
-    rm -rf "$1" && mkdir "$1" && cd "$1"
-    local t0 t1
-    t0=$(date +%s.%N)
-    BATCHTILE_PRESTAGE=$2 SLOWFS="mkdir=$delay" SLOWFS_ROOT="$work" LD_PRELOAD="$slowfs" \
-        "$bt" run --no-progress -- "$sim" ../batch.in results.out 2>/dev/null
-    t1=$(date +%s.%N)
-    [ "$(python3 "$here/../tests/integration/dakota_sections.py" results.out)" = "$n" ] ||
-        { echo "$1: wrong results" >&2; exit 1; }
-    echo "$1 $(echo "$t1 - $t0" | bc)" >>../times
-    cd ..
-}
+. "$here/lib.sh"
 for _ in $(seq "$reps"); do
-    run ahead 8
-    run inline 0
+    timed_run ahead "$n" times BATCHTILE_PRESTAGE=8 SLOWFS=mkdir="$delay"
+    timed_run inline "$n" times BATCHTILE_PRESTAGE=0 SLOWFS=mkdir="$delay"
 done
 python3 - "$n" "$delay" <<'PY'
 import statistics, sys

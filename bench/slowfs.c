@@ -90,49 +90,33 @@ static mode_t mode_arg(int flags, va_list ap)
     return (flags & O_CREAT) || (flags & __O_TMPFILE) == __O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
 }
 
-int open(const char *path, int flags, ...)
-{
-    REAL(open, open_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t m = mode_arg(flags, ap);
-    va_end(ap);
-    wait_for_at("open", AT_FDCWD, path);
-    return real_open(path, flags, m);
-}
-
-int open64(const char *path, int flags, ...)
-{
-    REAL(open64, open_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t m = mode_arg(flags, ap);
-    va_end(ap);
-    wait_for_at("open", AT_FDCWD, path);
-    return real_open64(path, flags, m);
-}
-
-int openat(int dfd, const char *path, int flags, ...)
-{
-    REAL(openat, openat_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t m = mode_arg(flags, ap);
-    va_end(ap);
-    wait_for_at("open", dfd, path);
-    return real_openat(dfd, path, flags, m);
-}
-
-int openat64(int dfd, const char *path, int flags, ...)
-{
-    REAL(openat64, openat_fn);
-    va_list ap;
-    va_start(ap, flags);
-    mode_t m = mode_arg(flags, ap);
-    va_end(ap);
-    wait_for_at("open", dfd, path);
-    return real_openat64(dfd, path, flags, m);
-}
+/* open, open64 (relative to the working directory) and openat, openat64 */
+#define SLOW_OPEN(name)                                                                            \
+    int name(const char *path, int flags, ...)                                                     \
+    {                                                                                              \
+        REAL(name, open_fn);                                                                       \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode_t m = mode_arg(flags, ap);                                                            \
+        va_end(ap);                                                                                \
+        wait_for_at("open", AT_FDCWD, path);                                                       \
+        return real_##name(path, flags, m);                                                        \
+    }
+#define SLOW_OPENAT(name)                                                                          \
+    int name(int dfd, const char *path, int flags, ...)                                            \
+    {                                                                                              \
+        REAL(name, openat_fn);                                                                     \
+        va_list ap;                                                                                \
+        va_start(ap, flags);                                                                       \
+        mode_t m = mode_arg(flags, ap);                                                            \
+        va_end(ap);                                                                                \
+        wait_for_at("open", dfd, path);                                                            \
+        return real_##name(dfd, path, flags, m);                                                   \
+    }
+SLOW_OPEN(open)
+SLOW_OPEN(open64)
+SLOW_OPENAT(openat)
+SLOW_OPENAT(openat64)
 
 int mkdir(const char *path, mode_t mode)
 {

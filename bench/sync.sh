@@ -17,21 +17,10 @@ slowfs="$build/bench/libslowfs.so"
 work=$(mktemp -d "${BENCH_DIR:-${TMPDIR:-/tmp}}/bt-sync.XXXXXX"); work=$(cd "$work" && pwd -P); trap 'rm -rf "$work"' EXIT
 cd "$work"
 python3 "$here/../tests/integration/make_batch.py" "$n" >batch.in
-run() { # NAME DELAY_US: one timed run in a fresh directory
-    rm -rf "$1" && mkdir "$1" && cd "$1"
-    local t0 t1
-    t0=$(date +%s.%N)
-    SLOWFS="fdatasync=$2" SLOWFS_ROOT="$work" LD_PRELOAD="$slowfs" \
-        "$bt" run --no-progress -- "$sim" ../batch.in results.out 2>/dev/null
-    t1=$(date +%s.%N)
-    [ "$(python3 "$here/../tests/integration/dakota_sections.py" results.out)" = "$n" ] ||
-        { echo "$1: wrong results" >&2; exit 1; }
-    echo "$1 $(echo "$t1 - $t0" | bc)" >>../times
-    cd ..
-}
+. "$here/lib.sh"
 for _ in $(seq "$reps"); do
-    run plain 0
-    run delayed "$delay"
+    timed_run plain "$n" times SLOWFS=fdatasync=0
+    timed_run delayed "$n" times SLOWFS=fdatasync="$delay"
 done
 # how many syncs: counted by strace in one more run of each (not timed)
 syncs() {

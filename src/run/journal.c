@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <jansson.h>
 
 #include "util/file.h"
+#include "util/thread.h"
 
 struct run_journal {
     int fd;
@@ -35,9 +35,6 @@ struct run_journal {
 static void *sync_thread(void *arg)
 {
     run_journal *j = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
     pthread_mutex_lock(&j->mu);
     for (;;) {
         while (!j->stop && j->appended == j->durable)
@@ -203,7 +200,7 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->more, NULL);
     pthread_cond_init(&j->synced, NULL);
-    int e = pthread_create(&j->thread, NULL, sync_thread, j);
+    int e = ut_thread_start(&j->thread, sync_thread, j);
     if (e != 0) {
         snprintf(msg, msgsz, "%s: cannot start the journal's sync thread: %s", path, strerror(e));
         close(j->fd);

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/file.h"
+#include "util/thread.h"
 #include "util/tmpl.h"
 
 /* an item's state */
@@ -74,9 +74,6 @@ static int prepare(run_prestage *p, const run_item *it)
 static void *helper(void *arg)
 {
     run_prestage *p = arg;
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, NULL); /* signals are the loop's */
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (!p->stop && p->next < p->n && p->ready_untaken >= p->window)
@@ -129,7 +126,7 @@ run_prestage *run_prestage_new(const run_batch *b, const run_layout *l, const ru
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     for (int k = 0; k < (nthreads > 0 ? nthreads : 1); k++) {
-        if (pthread_create(&p->threads[k], NULL, helper, p) != 0)
+        if (ut_thread_start(&p->threads[k], helper, p) != 0)
             break;
         p->nthreads++;
     }

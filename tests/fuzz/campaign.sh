@@ -11,7 +11,7 @@ secs=${2:-${FUZZ_SECONDS:-600}}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$build/tests"
 found=0
-for t in params results study strings journal; do
+for t in params results study strings journal rules; do
     [ -x "fuzz_$t" ] || { echo "fuzz: fuzz_$t not built (needs clang)" >&2; exit 1; }
     case $t in params|results) seeds=$top/tests/data ;; *) seeds=$top/tests/fuzz/seeds/$t ;; esac
     mkdir -p "corpus_$t"

@@ -71,6 +71,18 @@ if expect 0 drive mixed -- probe b.in r.out; then
     ok "mixed batch: levels 0/1 steps of job $alloc (1 and 2 tasks), level 2 jobs$jobs (4 tasks, 2 nodes)"
 fi
 
+# ---- a submitted evaluation fails: FAIL, or retried as a new job -------------
+mkdir retry
+batch 3 --levels 2,2,2 --modes ok,flaky:1,exit:3 >retry/b.in
+if expect 0 drive retry --retries 1 -- probe b.in r.out; then
+    grep_err "evaluation 3 (workdir.3): FAIL: exit status 3"
+    grep_err "3 evaluations: 2 ok, 1 failed"
+    [ "$(grep -c '^FAIL' retry/r.out)" = 1 ] || fail "retry: one FAIL section"
+    n1=$(jobs_in retry/workdir.1); n2=$(jobs_in retry/workdir.2); n3=$(jobs_in retry/workdir.3)
+    [ "$n1 $n2 $n3" = "1 2 2" ] || fail "retry: jobs per evaluation $n1 $n2 $n3, expected 1 2 2"
+    ok "a submitted evaluation that fails is retried as a new job (--retries), then FAIL"
+fi
+
 # ---- kill -9 of the driver while a submitted job runs ------------------------
 mkdir k9
 batch 3 --levels 0,1,2 --sleep 6 >k9/b.in
