@@ -23,10 +23,19 @@ drive() { # DIR ARGS...: run batchtile in DIR inside a one-node allocation
         'echo "$SLURM_JOB_ID" >alloc.id; echo $$ >driver.pid; exec batchtile run --rules ../rules.txt "$@"' bash "$@")
 }
 
-# jobs_in DIR: how many jobs accounting holds that ran in work directory DIR
+# jobs_in DIR [WANT]: how many jobs accounting holds that ran in work
+# directory DIR (slurmctld tells slurmdbd a moment after a job ends: waits
+# up to 10 s for WANT, then a moment more, so that an extra one shows too)
 jobs_in() {
-    local d; d=$(cd "$1" 2>/dev/null && pwd) || { echo 0; return; }
-    sacct -n -X -P -S now-1hour -o JobID,WorkDir 2>/dev/null | awk -F'|' -v d="$d" '$2 == d' | grep -c .
+    local d n; d=$(cd "$1" 2>/dev/null && pwd) || { echo 0; return; }
+    count() { sacct -n -X -P -S now-1hour -o JobID,WorkDir 2>/dev/null | awk -F'|' -v d="$d" '$2 == d' | grep -c .; }
+    for _ in $(seq 100); do
+        n=$(count)
+        [ -z "${2:-}" ] || [ "$n" -ge "$2" ] && break
+        sleep 0.1
+    done
+    sleep 1
+    count
 }
 
 # records DIR: "workdir job size" for every probe record
@@ -60,7 +69,7 @@ if expect 0 drive mixed -- probe b.in r.out; then
         [ "$size" = 4 ] || fail "level 2 evaluation $e ran with $size tasks, expected 4"
         [ "$job" != "$alloc" ] || fail "level 2 evaluation $e ran in the driver's allocation"
         jobs="$jobs $job"
-        [ "$(jobs_in mixed/workdir.$e)" = 1 ] || fail "evaluation $e: expected one job in sacct"
+        [ "$(jobs_in mixed/workdir.$e 1)" = 1 ] || fail "evaluation $e: expected one job in sacct"
         [ -f mixed/workdir.$e/batchtile-job.sh ] || fail "evaluation $e: no job script"
     done
     [ "$(echo $jobs | tr ' ' '\n' | sort -u | wc -l)" = 3 ] || fail "level 2: expected 3 distinct jobs, got$jobs"
@@ -74,11 +83,13 @@ fi
 # ---- a submitted evaluation fails: FAIL, or retried as a new job -------------
 mkdir retry
 batch 3 --levels 2,2,2 --modes ok,flaky:1,exit:3 >retry/b.in
-if expect 0 drive retry --retries 1 -- probe b.in r.out; then
+# one task each: the probe's flaky mode counts attempts per work directory
+echo 'level == 2 -> submit -n 1' >retry/rules.txt
+if expect 0 drive retry --rules rules.txt --retries 1 -- probe b.in r.out; then
     grep_err "evaluation 3 (workdir.3): FAIL: exit status 3"
     grep_err "3 evaluations: 2 ok, 1 failed"
     [ "$(grep -c '^FAIL' retry/r.out)" = 1 ] || fail "retry: one FAIL section"
-    n1=$(jobs_in retry/workdir.1); n2=$(jobs_in retry/workdir.2); n3=$(jobs_in retry/workdir.3)
+    n1=$(jobs_in retry/workdir.1 1); n2=$(jobs_in retry/workdir.2 2); n3=$(jobs_in retry/workdir.3 2)
     [ "$n1 $n2 $n3" = "1 2 2" ] || fail "retry: jobs per evaluation $n1 $n2 $n3, expected 1 2 2"
     ok "a submitted evaluation that fails is retried as a new job (--retries), then FAIL"
 fi
@@ -101,7 +112,7 @@ st=$(squeue -h -j "$job" -o %T 2>/dev/null)
 if expect 0 drive k9 -- probe b.in r.out; then
     grep_err "following Slurm job $job (evaluation 3), submitted by an earlier run"
     (cd k9 && probe_check values r.out) >/dev/null || fail "kill -9: values after the rerun"
-    n=$(jobs_in k9/workdir.3)
+    n=$(jobs_in k9/workdir.3 1)
     [ "$n" = 1 ] || fail "kill -9: sacct shows $n jobs for evaluation 3, expected 1"
     ok "kill -9 while job $job ran: the rerun followed it; sacct shows one job for evaluation 3"
 fi
@@ -169,7 +180,11 @@ for r in body:
 assert levels == {'0', '1', '2'}, levels
 PY
     n2=$(awk 'NR > 1 && $3 == 2' dakota_tabular.dat | wc -l)
-    njobs=$(sacct -n -X -P -S now-1hour -o WorkDir | grep -c "$PWD/workdir.1/workdir")
+    for _ in $(seq 100); do # accounting hears of a job a moment after it ends
+        njobs=$(sacct -n -X -P -S now-1hour -o WorkDir | grep -c "$PWD/workdir.1/workdir")
+        [ "$njobs" -ge "$n2" ] && break
+        sleep 0.1
+    done
     [ "$njobs" = "$n2" ] || fail "examples/multilevel: $njobs submitted jobs for $n2 level-2 evaluations"
     ok "examples/multilevel: 24 values; levels 0/1 tiled with 1 and 4 ranks, $n2 level-2 evaluations as 8-rank jobs"
 fi
