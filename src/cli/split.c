@@ -49,6 +49,8 @@ int cmd_split(int argc, char **argv)
             status = BT_EXIT_SYSTEM;
             break;
         }
+        if (i % 4096 == 4095)
+            run_batch_release(&b); /* memory does not grow with the batch */
     }
     if (status == BT_EXIT_OK && isatty(STDOUT_FILENO)) {
         char first[4096], last[4096];
