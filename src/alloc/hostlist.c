@@ -55,6 +55,12 @@ static int expand_one(const char *pre, size_t prelen, const char *s, names *out,
         snprintf(msg, msgsz, "hostlist: expected ']' after '%s'", open);
         return -1;
     }
+    if (close == open + 1) {
+        /* said at once: a later empty group would otherwise be reached once
+         * for every combination of the groups before it */
+        snprintf(msg, msgsz, "hostlist: expected a number or range in '[]'");
+        return -1;
+    }
     size_t headlen = (size_t)(open - s);
     char *head = malloc(prelen + headlen + 64);
     if (!head)

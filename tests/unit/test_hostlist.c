@@ -35,7 +35,7 @@ static void refuses(void **state)
 {
     (void)state;
     static const char *const bad[] = {"", "node[1-", "node[3-1]", "node[a-b]", "n[1,,2]", "a,,b",
-                                      "n[1-2", NULL};
+                                      "n[1-2", "n[]", "n[0][00-900][00-45450][]", NULL};
     for (int i = 0; bad[i]; i++) {
         char **h, msg[256] = "";
         size_t n;
