@@ -3,75 +3,129 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sched_queue_push(sched_queue *q, size_t id, const pool_request *req)
-{
-    if (q->tail == q->cap) {
-        if (q->head > 0 && q->head >= q->cap / 2) {
-            /* reuse the consumed front */
-            memmove(q->e, q->e + q->head, (q->tail - q->head) * sizeof *q->e);
-            q->tail -= q->head;
-            q->head = 0;
-        } else {
-            size_t cap = q->cap ? q->cap * 2 : 256;
-            sched_entry *ne = realloc(q->e, cap * sizeof *ne);
-            if (!ne)
-                return -1;
-            q->e = ne;
-            q->cap = cap;
-        }
-    }
-    q->e[q->tail].id = id;
-    q->e[q->tail].req = req;
-    q->tail++;
-    return 0;
-}
-
-size_t sched_queue_len(const sched_queue *q)
-{
-    return q->tail - q->head;
-}
-
 static int same(const pool_request *a, const pool_request *b)
 {
     return a == b || memcmp(a, b, sizeof *a) == 0;
 }
 
+static int fifo_push(sched_fifo *f, size_t id, unsigned long long seq)
+{
+    if (f->tail == f->cap) {
+        if (f->head > 0 && f->head >= f->cap / 2) {
+            /* reuse the consumed front */
+            size_t n = f->tail - f->head;
+            memmove(f->id, f->id + f->head, n * sizeof *f->id);
+            memmove(f->seq, f->seq + f->head, n * sizeof *f->seq);
+            f->tail = n;
+            f->head = 0;
+        } else {
+            size_t cap = f->cap ? f->cap * 2 : 256;
+            size_t *ni = realloc(f->id, cap * sizeof *ni);
+            if (!ni)
+                return -1;
+            f->id = ni;
+            unsigned long long *ns = realloc(f->seq, cap * sizeof *ns);
+            if (!ns)
+                return -1;
+            f->seq = ns;
+            f->cap = cap;
+        }
+    }
+    f->id[f->tail] = id;
+    f->seq[f->tail] = seq;
+    f->tail++;
+    return 0;
+}
+
+int sched_queue_push(sched_queue *q, size_t id, const pool_request *req)
+{
+    size_t k;
+    for (k = 0; k < q->nfifo; k++)
+        if (same(q->fifo[k].req, req))
+            break;
+    if (k == q->nfifo) {
+        sched_fifo *nf = realloc(q->fifo, (q->nfifo + 1) * sizeof *nf);
+        if (!nf)
+            return -1;
+        q->fifo = nf;
+        memset(&q->fifo[k], 0, sizeof q->fifo[k]);
+        q->fifo[k].req = req;
+        q->nfifo++;
+    }
+    if (fifo_push(&q->fifo[k], id, q->seq) < 0)
+        return -1;
+    q->seq++;
+    q->len++;
+    return 0;
+}
+
+size_t sched_queue_len(const sched_queue *q)
+{
+    return q->len;
+}
+
+static size_t take(sched_queue *q, sched_fifo *f)
+{
+    q->len--;
+    return f->id[f->head++];
+}
+
 int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out)
 {
-    enum { DISTINCT_MAX = 16 };
-    const pool_request *tried[DISTINCT_MAX];
-    int ntried = 0;
-    for (size_t i = q->head; i < q->tail; i++) {
-        const pool_request *r = q->e[i].req;
-        int seen = 0;
-        for (int k = 0; k < ntried && !seen; k++)
-            seen = same(tried[k], r);
-        if (seen)
-            continue; /* the same request did not fit a moment ago */
-        if (pool_alloc(p, r, out) == 0) {
-            *id = q->e[i].id;
-            /* keep the order of the others */
-            memmove(q->e + q->head + 1, q->e + q->head, (i - q->head) * sizeof *q->e);
-            q->head++;
-            return 1;
+    /* the heads, tried in queue order: the first that fits is the first
+     * entry of the whole queue that fits */
+    enum { TRIED_MAX = 64 };
+    unsigned char tried_small[TRIED_MAX] = {0};
+    unsigned char *tried = q->nfifo <= TRIED_MAX ? tried_small : calloc(q->nfifo, 1);
+    if (!tried)
+        return 0;
+    int found = 0;
+    for (;;) {
+        sched_fifo *best = NULL;
+        size_t bk = 0;
+        for (size_t k = 0; k < q->nfifo; k++) {
+            sched_fifo *f = &q->fifo[k];
+            if (tried[k] || f->head == f->tail)
+                continue;
+            if (!best || f->seq[f->head] < best->seq[best->head]) {
+                best = f;
+                bk = k;
+            }
         }
-        if (ntried == DISTINCT_MAX)
+        if (!best)
             break;
-        tried[ntried++] = r;
+        tried[bk] = 1;
+        if (pool_alloc(p, best->req, out) == 0) {
+            *id = take(q, best);
+            found = 1;
+            break;
+        }
     }
-    return 0;
+    if (tried != tried_small)
+        free(tried);
+    return found;
 }
 
 int sched_queue_pop(sched_queue *q, size_t *id)
 {
-    if (q->head == q->tail)
+    sched_fifo *best = NULL;
+    for (size_t k = 0; k < q->nfifo; k++) {
+        sched_fifo *f = &q->fifo[k];
+        if (f->head < f->tail && (!best || f->seq[f->head] < best->seq[best->head]))
+            best = f;
+    }
+    if (!best)
         return 0;
-    *id = q->e[q->head++].id;
+    *id = take(q, best);
     return 1;
 }
 
 void sched_queue_free(sched_queue *q)
 {
-    free(q->e);
+    for (size_t k = 0; k < q->nfifo; k++) {
+        free(q->fifo[k].id);
+        free(q->fifo[k].seq);
+    }
+    free(q->fifo);
     memset(q, 0, sizeof *q);
 }
