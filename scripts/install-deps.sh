@@ -5,6 +5,8 @@
 #   build  what `make` and `make demo` need
 #   unit   and cmocka, for the unit tests (`make unit`)
 #   check  and everything the whole suite uses (`make check`)
+#   flux   the runtime libraries of a flux-core build (scripts/install-engines.sh)
+#   dakota the runtime libraries of a Dakota build (scripts/install-engines.sh)
 set -eu
 what=${1:-build}
 
@@ -17,6 +19,15 @@ if [ "$what" = check ]; then
 fi
 if [ "$what" = bench ]; then
     pkgs="$pkgs libcmocka-dev clang libclang-rt-dev libxml2-utils python3 slurm-wlm slurmdbd mariadb-server munge chromium parallel bc strace time"
+fi
+
+if [ "$what" = flux ]; then
+    pkgs="libzmq5 libjansson4 libuuid1 liblz4-1 libarchive13 libhwloc15 libsqlite3-0 libncursesw6
+          liblua5.1-0 lua5.1 lua-posix libpython3.11 python3 python3-cffi-backend python3-yaml python3-ply"
+fi
+if [ "$what" = dakota ]; then
+    pkgs="libboost-filesystem1.74.0 libboost-program-options1.74.0 libboost-regex1.74.0
+          libboost-serialization1.74.0 liblapack3 libblas3 libgfortran5 libquadmath0 libicu72"
 fi
 
 missing=""
