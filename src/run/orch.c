@@ -931,14 +931,21 @@ static void poll_submitted(orch *o, double now)
                 ls.infra = st[i].infra;
                 ls.t_start = st[i].t_start;
                 ls.t_end = st[i].t_end;
-                char why[256];
+                char why[800];
                 if (st[i].infra || (st[i].known && strcmp(st[i].state, "CANCELLED") == 0 &&
                                     !e->run->interrupted)) {
-                    snprintf(why, sizeof why, "%s job %s ended %s", submit_name(o->sub),
-                             e->run->job_id, st[i].state);
+                    snprintf(why, sizeof why, "%s job %s ended %s%s%s", submit_name(o->sub),
+                             e->run->job_id, st[i].state, st[i].why[0] ? ": " : "", st[i].why);
                     ls.reason = why;
                     ls.exited = 0;
                     ls.signo = ls.signo ? ls.signo : SIGTERM;
+                } else if (st[i].known && st[i].why[0] && !st[i].timed_out) {
+                    /* the scheduler's words, with the status the tasks left */
+                    if (ls.exited)
+                        snprintf(why, sizeof why, "exit status %d; %s", ls.code, st[i].why);
+                    else
+                        snprintf(why, sizeof why, "killed by signal %d; %s", ls.signo, st[i].why);
+                    ls.reason = why;
                 }
                 subs_remove(o, e);
                 changed = 1;
