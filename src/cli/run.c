@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "dakota/dakota.h"
 #include "run/orch.h"
+#include "run/resend.h"
 #include "util/duration.h"
 
 static const char usage[] =
@@ -97,6 +98,10 @@ static const char usage[] =
     "      --halt WHEN,fail=N   after N failures (or P%% of the batch: fail=P%%) start\n"
     "                           nothing new (WHEN soon) or also stop what runs (now);\n"
     "                           the results file is still written whole\n"
+    "      --resend-limit N     when Dakota sends the same evaluations again after N\n"
+    "                           successive batches of them ended with failures (its\n"
+    "                           endless JSON re-send), run nothing, write no results\n"
+    "                           file and exit 5, so that Dakota stops (default 2; 0 off)\n"
     "\n"
     "Output:\n"
     "      --progress           a live progress line (default when stderr is a terminal)\n"
@@ -107,7 +112,8 @@ static const char usage[] =
     "A failed evaluation is written as FAIL in the batch results file and named,\n"
     "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
     "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
-    "3 system error, 4 another batchtile runs on the same journal, 75 the\n"
+    "3 system error, 4 another batchtile runs on the same journal, 5 Dakota\n"
+    "re-sent failed work (--resend-limit), 75 the\n"
     "allocation ended first (results written, the rest not run: run the same\n"
     "command again in a new allocation), 128+N when stopped by signal N\n"
     "(results still written).\n";
@@ -144,6 +150,7 @@ enum {
     O_ORDER,
     O_SUBMIT_URI,
     O_CANCEL_SUBMITTED,
+    O_RESEND_LIMIT,
 };
 
 /* --deadline: a duration from now (as -t), @SECONDS since the epoch, or a
@@ -250,6 +257,7 @@ int cmd_run(int argc, char **argv)
         {"order", required_argument, NULL, O_ORDER},
         {"submit-uri", required_argument, NULL, O_SUBMIT_URI},
         {"cancel-submitted", no_argument, NULL, O_CANCEL_SUBMITTED},
+        {"resend-limit", required_argument, NULL, O_RESEND_LIMIT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -264,6 +272,7 @@ int cmd_run(int argc, char **argv)
     c.grace = 5;
     c.end_margin = -1;
     c.infra_retries = 3;
+    c.resend_limit = RUN_RESEND_LIMIT_DEFAULT;
     c.resume = RUN_RESUME_RECIPE;
     c.progress = -1;
     c.journal_path = "batchtile.journal";
@@ -394,6 +403,9 @@ int cmd_run(int argc, char **argv)
             break;
         case O_CANCEL_SUBMITTED:
             c.cancel_submitted = 1;
+            break;
+        case O_RESEND_LIMIT:
+            r = cli_int("run", "--resend-limit", optarg, 0, &c.resend_limit);
             break;
         case O_INFRA_RETRIES:
             r = cli_int("run", "--infra-retries", optarg, 0, &c.infra_retries);

@@ -29,6 +29,7 @@
 #include "prestage.h"
 #include "progress.h"
 #include "recipe.h"
+#include "resend.h"
 #include "spill.h"
 #include "report/joblog.h"
 #include "sched/queue.h"
@@ -94,6 +95,7 @@ typedef struct ev_state {
 typedef struct orch {
     const run_config *cfg;
     run_batch batch;
+    run_resend resend; /* the batch's identity for the re-send check */
     ev_state *ev;
     alloc_resources res;
     pool *pool;
@@ -288,14 +290,15 @@ static void journal_run_start(orch *o)
     for (int i = 0; i < o->cfg->ncmd; i++)
         json_array_append_new(cmd, json_string(o->cfg->cmd[i]));
     const pool_request *q = &o->cfg->req;
-    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o,s:s}",
+    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o,s:s,s:o}",
                                "type", "run", "start", o->t_start_wall, "backend",
                                o->res.backend, "batch", o->cfg->params_path, "evaluations",
                                (json_int_t)o->batch.n, "nodes", nodes, "command", cmd, "request",
                                "ntasks", q->ntasks, "cores_per_task", q->cores_per_task,
                                "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
                                q->exclusive, "pid", (int)getpid(), "recipe",
-                               run_recipe_json(&o->recipe), "token", o->token));
+                               run_recipe_json(&o->recipe), "token", o->token,
+                               "resend", (json_t *)run_resend_json(&o->resend)));
 }
 
 /* ---- per-evaluation state ------------------------------------------------ */
@@ -2076,6 +2079,15 @@ int run_execute(const run_config *c)
     if (resume(o, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
         status = 3;
+        sigprocmask(SIG_SETMASK, &old, NULL);
+        goto out;
+    }
+    /* Dakota re-sending failed work for ever: stop it here (resend.h) */
+    if (run_resend_init(&o->resend, &o->batch) < 0 ||
+        run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
+        ut_err("%s", o->resend.key ? msg : "out of memory");
+        unlink(c->results_path); /* a stale one would be read as this batch's */
+        status = o->resend.key ? RUN_RESEND_STATUS : 3;
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }

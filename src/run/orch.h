@@ -64,6 +64,7 @@ typedef struct run_config {
     int order;           /* RUN_ORDER_* */
     const char *submit_uri; /* --submit-uri: the Flux instance submit rules go to */
     int cancel_submitted; /* --cancel-submitted: a stop cancels submitted jobs */
+    int resend_limit;    /* --resend-limit: Dakota's re-sends served (run/resend.h), 0 off */
 } run_config;
 
 /* The signals a run reads from its signalfd (children, stop, resize, the
