@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A user's worst day (issue 20): inputs changed or broken underneath a run,
+# processes that detach, runs that collide. Nothing escapes, nothing crashes:
+# each ends in one clear message and a documented exit status.
+. "$(dirname "$0")/lib.sh"
+
+# --- 1. the batch file shrinks, or is rewritten, while the run uses it ------
+# (64 KiB and more are mapped: a truncation under a mapping is SIGBUS)
+shrink_case() { # NAME ACTION WANT: evaluation 3 does ACTION to ../batch.in
+    rm -rf "$1" && mkdir "$1" && cd "$1" || exit 1
+    make_batch 300 >batch.in
+    make_batch 300 standard 1 | sed 's/^\( *[-0-9.e+]*\) x1$/ 5.0e-01 x1/' >other.in
+    [ "$(stat -c %s batch.in)" -ge 65536 ] || fail "$1: the batch must be mapped (64 KiB)"
+    cat >drv.sh <<D
+#!/bin/sh
+[ "\${PWD##*/}" = workdir.3 ] && $2
+exec "$TEXT_BOOK" "\$@"
+D
+    chmod +x drv.sh
+    cp batch.in orig.in
+    expect "$3" "$BATCHTILE" run --max-running 1 -- "$T/$1/drv.sh" batch.in results.out
+    [ "$(sections results.out)" = 300 ] || fail "$1: the results file must have 300 sections"
+    cd ..
+}
+shrink_case empty ': >../batch.in' 3
+grep_err "batch.in: changed while this run used it (line 31 no longer holds evaluation 3 as it was read at the start)"
+grep_err "stopping: nothing new is started"
+head -n1 empty/results.out | grep -q ' f$' || fail "empty: evaluation 1 finished and keeps its value"
+ok "a batch file emptied during the run: exit 3, one message, the results file written"
+shrink_case rewritten 'cat ../other.in >../batch.in' 3
+grep_err "batch.in: changed while this run used it"
+ok "a batch file rewritten in place during the run: exit 3"
+shrink_case half 'truncate -s 40000 ../batch.in' 3
+grep_err "batch.in: changed while this run used it"
+ok "a batch file cut short during the run: exit 3"
+# a new file renamed over it is another file: the run goes on with what it read
+shrink_case renamed 'mv ../other.in ../batch.in' 0
+$CHECK renamed/orig.in renamed/results.out || fail "renamed: results of the batch as read at the start"
+ok "a batch file replaced by rename during the run: the run completes"
+
+finish
