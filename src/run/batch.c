@@ -52,6 +52,22 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         snprintf(msg, msgsz, "%s: cannot read: %s", path, strerror(errno));
         return RUN_LOAD_SYSTEM;
     }
+    /* a NUL or control byte is no part of what Dakota writes: said with its
+     * place, never read past (a parser stopping at a NUL drops the rest) */
+    size_t bad_line = 0;
+    long bad = ut_text_bad_byte(b->map.data, b->map.len, &bad_line);
+    if (bad >= 0) {
+        snprintf(msg, msgsz, "%s:%zu: byte 0x%02x at offset %ld is not text: a batch parameters "
+                 "file is text", path, bad_line, (unsigned char)b->map.data[bad], bad);
+        int rc = RUN_LOAD_INPUT;
+        if (ut_map_faulted(&b->map)) {
+            snprintf(msg, msgsz, "%s: cannot read: it was truncated while it was read", path);
+            rc = RUN_LOAD_SYSTEM;
+        }
+        run_batch_free(b);
+        return rc;
+    }
+    ut_map_release(&b->map, b->map.len);
     dak_error err;
     dak_batch *it = dak_batch_open(b->map.data, b->map.len, path, &err);
     if (!it)

@@ -517,3 +517,19 @@ int ut_file_read_bounded(const char *path, size_t max, ut_map *m)
     /* it may grow while we read: at most max bytes, one more to tell */
     return read_fd(fd, (size_t)st.st_size + 1, max, m);
 }
+
+long ut_text_bad_byte(const char *s, size_t n, size_t *line)
+{
+    size_t ln = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            ln++;
+        else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\f' && c != '\v') || c == 0x7f) {
+            if (line)
+                *line = ln;
+            return (long)i;
+        }
+    }
+    return -1;
+}

@@ -68,6 +68,10 @@ int ut_mkdirs(const char *path, mode_t mode);
  * mapped), control characters shown as '?', cut to maxchars (with "...").
  * 1 found, 0 none (empty, or not a regular file), -1 cannot open. */
 int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars);
+/* The offset of the first byte no text file holds (NUL, and the control
+ * characters but tab, newline, CR, FF, VT; DEL), or -1; *line (when not
+ * NULL) is set to its 1-based line. */
+long ut_text_bad_byte(const char *s, size_t n, size_t *line);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */
 int ut_path_join(char *out, size_t outsz, const char *dir, const char *name);
 

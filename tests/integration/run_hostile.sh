@@ -38,4 +38,29 @@ shrink_case renamed 'mv ../other.in ../batch.in' 0
 $CHECK renamed/orig.in renamed/results.out || fail "renamed: results of the batch as read at the start"
 ok "a batch file replaced by rename during the run: the run completes"
 
+# --- 7. a NUL or control byte in any input is an error with its offset -----
+mkdir nul && cd nul || exit 1
+make_batch 3 >b.in
+python3 - <<'PY'
+import os
+s = open('b.in', 'rb').read()
+i = s.index(b' x2\n')
+open('bnul.in', 'wb').write(s[:i - 2] + b'\0' + s[i - 2:])   # inside x2's value
+open('bctl.in', 'wb').write(s[:i] + b'\x1b' + s[i:])           # an ESC after it
+open('rules.txt', 'wb').write(b'x1 > 0: tile -n 1\0 -c 2\n')
+d = open(os.environ['BT_TESTS'] + '/../examples/local/dakota_sampling.in', 'rb').read().replace(b'seed 1337', b'seed 13\x0037')
+open('dakota.in', 'wb').write(d)
+PY
+expect 2 "$BATCHTILE" run -- "$TEXT_BOOK" bnul.in r.out
+grep_err "bnul.in:3: byte 0x00 at offset "
+expect 2 "$BATCHTILE" run -- "$TEXT_BOOK" bctl.in r.out
+grep_err "bctl.in:3: byte 0x1b at offset "
+[ -e workdir.1 ] && fail "a batch with a NUL byte: nothing must be run"
+expect 1 "$BATCHTILE" run --rules rules.txt -- "$TEXT_BOOK" b.in r.out
+grep_err "rules.txt:1:18: byte 0x00 at offset 17 is not text"
+expect 2 "$BATCHTILE" study dakota.in
+grep_err "dakota.in:17: byte 0x00 at offset "
+cd ..
+ok "NUL and control bytes: batch, rules and Dakota input files name line and offset"
+
 finish
