@@ -1909,6 +1909,12 @@ static void feasible_hint(const orch *o, const pool_request *q)
         ut_err("ask Flux for more when you allocate (flux alloc -N NODES --exclusive, or "
                "flux alloc -n %d -c %d%s)", q->ntasks, q->cores_per_task,
                q->gpus_per_task > 0 ? " -g ..." : "");
+    else if ((long)q->ntasks * q->gpus_per_task > alloc_total_gpus(&o->res))
+        /* the GPUs are what is missing: more cores would not help */
+        ut_err("this machine offers %d GPU%s to batchtile (%s); --gpus N says how many it "
+               "has, or ask for fewer with -n/-g", alloc_total_gpus(&o->res),
+               alloc_total_gpus(&o->res) == 1 ? "" : "s",
+               "CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or hwloc");
     else
         ut_err("this machine offers %d cores to batchtile (its affinity mask and cgroup); "
                "--cores %ld lets the evaluation share them, or ask for fewer with -n/-c",

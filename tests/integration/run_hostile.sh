@@ -63,4 +63,16 @@ grep_err "dakota.in:17: byte 0x00 at offset "
 cd ..
 ok "NUL and control bytes: batch, rules and Dakota input files name line and offset"
 
+# --- 9. help and hints say what they mean -----------------------------------
+"$BATCHTILE" run --help >help.txt 2>&1
+grep -q '%%' help.txt && fail "run --help prints '%%': $(grep '%%' help.txt)"
+grep -qF '(default 5% of the time' help.txt || fail "run --help: the end margin's 5%"
+make_batch 2 >g.in
+printf 'x1 > -5 -> tile -g 1\n' >g.rules
+expect 1 "$BATCHTILE" run --cores 2 --gpus 0 --rules g.rules -- "$TEXT_BOOK" g.in g.out
+grep_err "g.rules:1: an evaluation needs 1 GPUs"
+grep_err "--gpus N says how many it has, or ask for fewer with -n/-g"
+grep -qF -- '--cores 1' "$T/err" && fail "a GPU that is missing: the hint must not suggest --cores"
+ok "help text without %%; a missing GPU's hint is about GPUs"
+
 finish
