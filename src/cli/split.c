@@ -43,8 +43,7 @@ int cmd_split(int argc, char **argv)
     int status = BT_EXIT_OK;
     for (size_t i = 0; i < b.n; i++) {
         const run_item *it = &b.items[i];
-        if (run_workdir_write_params(&L.layout, it->eval, it->text, it->len, NULL, 0, msg,
-                                     sizeof msg) < 0) {
+        if (run_item_write_params(&b, it, &L.layout, NULL, 0, msg, sizeof msg) < 0) {
             ut_err("%s", msg);
             status = BT_EXIT_SYSTEM;
             break;

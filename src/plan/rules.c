@@ -495,9 +495,10 @@ int plan_rules_parse(plan_rules *rs, const char *path, const char *text, size_t 
         sc.pos = 0;
         sc.line++;
         off += l + (nl != NULL);
-        if (memchr(sc.s, '\0', sc.len)) {
-            err_at(&sc, (size_t)((const char *)memchr(sc.s, '\0', sc.len) - sc.s),
-                   "a NUL byte: a rules file is text");
+        long bad = ut_text_bad_byte(sc.s, sc.len, NULL);
+        if (bad >= 0) {
+            err_at(&sc, (size_t)bad, "byte 0x%02x at offset %zu is not text: a rules file is text",
+                   (unsigned char)sc.s[bad], (size_t)(sc.s - text) + (size_t)bad);
             goto fail;
         }
         if (at_end(&sc))

@@ -52,6 +52,22 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         snprintf(msg, msgsz, "%s: cannot read: %s", path, strerror(errno));
         return RUN_LOAD_SYSTEM;
     }
+    /* a NUL or control byte is no part of what Dakota writes: said with its
+     * place, never read past (a parser stopping at a NUL drops the rest) */
+    size_t bad_line = 0;
+    long bad = ut_text_bad_byte(b->map.data, b->map.len, &bad_line);
+    if (bad >= 0) {
+        snprintf(msg, msgsz, "%s:%zu: byte 0x%02x at offset %ld is not text: a batch parameters "
+                 "file is text", path, bad_line, (unsigned char)b->map.data[bad], bad);
+        int rc = RUN_LOAD_INPUT;
+        if (ut_map_faulted(&b->map)) {
+            snprintf(msg, msgsz, "%s: cannot read: it was truncated while it was read", path);
+            rc = RUN_LOAD_SYSTEM;
+        }
+        run_batch_free(b);
+        return rc;
+    }
+    ut_map_release(&b->map, b->map.len);
     dak_error err;
     dak_batch *it = dak_batch_open(b->map.data, b->map.len, path, &err);
     if (!it)
@@ -102,6 +118,11 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
     }
     b->single = dak_batch_single(it);
     dak_batch_close(it);
+    if (ut_map_faulted(&b->map)) {
+        snprintf(msg, msgsz, "%s: cannot read: it was truncated while it was read", path);
+        run_batch_free(b);
+        return RUN_LOAD_SYSTEM;
+    }
     run_batch_release(b);
     if (b->n == 0) {
         snprintf(msg, msgsz, "%s:1: expected at least one evaluation, found none",
@@ -135,13 +156,67 @@ void run_batch_free(run_batch *b)
         ut_file_unmap(&b->map);
 }
 
+char *run_item_copy(const run_batch *b, const run_item *it)
+{
+    (void)b;
+    char *t = malloc(it->len + 1);
+    if (!t) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    /* a truncated mapping reads as zeros here (util/file's guard), a file
+     * rewritten in place as its new bytes: either way not what was hashed */
+    memcpy(t, it->text, it->len);
+    t[it->len] = '\0';
+    if (ut_hash(UT_HASH_INIT, t, it->len) != it->hash) {
+        free(t);
+        errno = ESTALE;
+        return NULL;
+    }
+    return t;
+}
+
+void run_batch_changed_msg(const run_batch *b, const run_item *it, char *msg, size_t msgsz)
+{
+    snprintf(msg, msgsz,
+             "%s: changed while this run used it (line %zu no longer holds evaluation %ld as "
+             "it was read at the start)",
+             b->path, it->line, it->eval);
+}
+
 dak_params *run_item_params(const run_batch *b, const run_item *it, int *owned)
 {
     *owned = 0;
     if (it->params)
         return it->params;
+    char *t = run_item_copy(b, it);
+    if (!t)
+        return NULL;
     dak_error err;
-    dak_params *p = dak_params_parse(it->text, it->len, b->format, b->path, it->line, &err);
+    dak_params *p = dak_params_parse(t, it->len, b->format, b->path, it->line, &err);
+    free(t);
+    if (!p)
+        errno = ENOMEM;
     *owned = p != NULL;
     return p;
+}
+
+int run_item_write_params(const run_batch *b, const run_item *it, const run_layout *l,
+                          const run_template *t, int follow_links, char *msg, size_t msgsz)
+{
+    char *text = run_item_copy(b, it);
+    if (!text) {
+        int e = errno;
+        if (e == ESTALE)
+            run_batch_changed_msg(b, it, msg, msgsz);
+        else
+            snprintf(msg, msgsz, "out of memory");
+        errno = e;
+        return -1;
+    }
+    int r = run_workdir_write_params(l, it->eval, text, it->len, t, follow_links, msg, msgsz);
+    int e = errno;
+    free(text);
+    errno = e;
+    return r;
 }

@@ -6,6 +6,7 @@
 
 #include "dakota/dakota.h"
 #include "util/file.h"
+#include "workdir.h"
 
 /* One evaluation of the batch. */
 typedef struct run_item {
@@ -35,8 +36,20 @@ enum { RUN_LOAD_OK = 0, RUN_LOAD_SYSTEM = -1, RUN_LOAD_INPUT = -2 };
  * what was expected") with msg set. */
 int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, size_t msgsz);
 /* An item's parameters: its kept record, or a fresh parse the caller frees
- * (*owned set). NULL only when out of memory. */
+ * (*owned set). NULL with errno: ENOMEM, or ESTALE when the batch file
+ * changed underneath (its bytes are no longer what was read at the start). */
 dak_params *run_item_params(const run_batch *b, const run_item *it, int *owned);
+/* A copy of an item's bytes (NUL-terminated, the caller frees), checked
+ * against the hash taken at load: NULL with errno ENOMEM, or ESTALE when
+ * the batch file changed underneath (truncated, rewritten in place; a file
+ * renamed over it is another file and changes nothing). */
+char *run_item_copy(const run_batch *b, const run_item *it);
+/* The message for ESTALE: the file, and the evaluation no longer found. */
+void run_batch_changed_msg(const run_batch *b, const run_item *it, char *msg, size_t msgsz);
+/* run_workdir_write_params with the item's bytes (run_item_copy): -1
+ * with msg set and errno (ESTALE: the batch file changed underneath). */
+int run_item_write_params(const run_batch *b, const run_item *it, const run_layout *l,
+                          const run_template *t, int follow_links, char *msg, size_t msgsz);
 /* Give back the memory of the batch file's pages read so far (they are
  * read again from the page cache when touched). */
 void run_batch_release(run_batch *b);

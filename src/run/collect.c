@@ -12,19 +12,6 @@
 
 #include "util/file.h"
 
-/* The offset of the first byte no text file has (NUL and other control
- * characters but tab, newline, CR, FF, VT), or -1. */
-static long binary_offset(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v') ||
-            c == 0x7f)
-            return (long)i;
-    }
-    return -1;
-}
-
 dak_results *run_results_read(const char *path, const dak_params *p, size_t max, char *why,
                               size_t whysz)
 {
@@ -41,7 +28,7 @@ dak_results *run_results_read(const char *path, const dak_params *p, size_t max,
             snprintf(why, whysz, "cannot read results file: %s", strerror(errno));
         return NULL;
     }
-    long bad = binary_offset(m.data, m.len);
+    long bad = ut_text_bad_byte(m.data, m.len, NULL);
     if (bad >= 0) {
         snprintf(why, whysz, "invalid results: byte 0x%02x at offset %ld is not text",
                  (unsigned char)m.data[bad], bad);

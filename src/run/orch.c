@@ -485,16 +485,18 @@ static void params_current(orch *o, const run_item *it)
                          sizeof path) < 0)
         return;
     ut_map m;
-    int same = ut_file_read_bounded(path, it->len, &m) == 0 && m.len == it->len &&
-               memcmp(m.data, it->text, it->len) == 0;
-    if (m.data)
+    char *text = run_item_copy(&o->batch, it);
+    int same = !text || (ut_file_read_bounded(path, it->len, &m) == 0 && m.len == it->len &&
+                         memcmp(m.data, text, it->len) == 0);
+    if (text && m.data)
         ut_file_unmap(&m);
     if (!same) {
         char msg[PATH_MAX + 256];
-        run_workdir_write_params(&o->cfg->layout, it->eval, it->text, it->len, NULL,
+        run_workdir_write_params(&o->cfg->layout, it->eval, text, it->len, NULL,
                                  o->cfg->follow_workdir_links, msg,
                                  sizeof msg);
     }
+    free(text);
 }
 
 static int attach(orch *o, ev_state *e, const char *id);
@@ -712,10 +714,10 @@ static int stage_eval(orch *o, ev_state *e)
     int ready = e->attempt == 1 && run_prestage_take(o->prestage, (size_t)(e - o->ev));
     /* every attempt starts from its parameters as Dakota wrote them (a
      * retry is re-staged: the failed attempt may have changed them) */
-    if (!ready && run_workdir_write_params(&c->layout, eval, e->item->text, e->item->len,
-                                           o->have_tmpl ? &o->tmpl : NULL,
-                                           c->follow_workdir_links, msg, sizeof msg) < 0) {
-        if (is_machine_fault(errno)) {
+    if (!ready && run_item_write_params(&o->batch, e->item, &c->layout,
+                                        o->have_tmpl ? &o->tmpl : NULL,
+                                        c->follow_workdir_links, msg, sizeof msg) < 0) {
+        if (is_machine_fault(errno) || errno == ESTALE) {
             not_started(o, e);
             machine_fault(o, msg);
             return -1;
@@ -1277,7 +1279,16 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (results_path(o, e->item->eval, rpath, sizeof rpath) < 0) {
             snprintf(why, sizeof why, "results file name too long");
         } else if (!(p = run_item_params(&o->batch, e->item, &owned))) {
-            snprintf(why, sizeof why, "out of memory");
+            if (errno == ESTALE) {
+                /* the batch file changed underneath: the machine's fault */
+                char what[PATH_MAX + 256];
+                run_batch_changed_msg(&o->batch, e->item, what, sizeof what);
+                e->not_run = 1;
+                snprintf(why, sizeof why, "not run: %.2000s", what);
+                machine_fault(o, what);
+            } else {
+                snprintf(why, sizeof why, "out of memory");
+            }
         } else {
             dak_results *r = run_results_read(rpath, p, o->cfg->max_results_size, why, sizeof why);
             if (r) {
@@ -1705,7 +1716,9 @@ static int setup_plans(orch *o)
             int owned;
             dak_params *p = run_item_params(&o->batch, e->item, &owned);
             if (!p) {
-                ut_err("out of memory");
+                if (errno == ESTALE)
+                    run_batch_changed_msg(&o->batch, e->item, msg, sizeof msg);
+                ut_err("%s", errno == ESTALE ? msg : "out of memory");
                 return 3;
             }
             int m = plan_rules_match(&o->rules, p, e->item->eval, msg, sizeof msg);
@@ -1913,6 +1926,12 @@ static void feasible_hint(const orch *o, const pool_request *q)
         ut_err("ask Flux for more when you allocate (flux alloc -N NODES --exclusive, or "
                "flux alloc -n %d -c %d%s)", q->ntasks, q->cores_per_task,
                q->gpus_per_task > 0 ? " -g ..." : "");
+    else if ((long)q->ntasks * q->gpus_per_task > alloc_total_gpus(&o->res))
+        /* the GPUs are what is missing: more cores would not help */
+        ut_err("this machine offers %d GPU%s to batchtile (%s); --gpus N says how many it "
+               "has, or ask for fewer with -n/-g", alloc_total_gpus(&o->res),
+               alloc_total_gpus(&o->res) == 1 ? "" : "s",
+               "CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES or hwloc");
     else
         ut_err("this machine offers %d cores to batchtile (its affinity mask and cgroup); "
                "--cores %ld lets the evaluation share them, or ask for fewer with -n/-c",

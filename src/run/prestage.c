@@ -40,8 +40,7 @@ struct run_prestage {
 static int prepare(run_prestage *p, const run_item *it)
 {
     char msg[PATH_MAX + 256], rpath[PATH_MAX], dir[PATH_MAX], name[PATH_MAX];
-    if (run_workdir_write_params(p->l, it->eval, it->text, it->len, p->t, p->follow, msg,
-                                 sizeof msg) < 0)
+    if (run_item_write_params(p->b, it, p->l, p->t, p->follow, msg, sizeof msg) < 0)
         return -1;
     if (run_workdir_file(p->l, it->eval, p->l->results_file, rpath, sizeof rpath) < 0)
         return -1;

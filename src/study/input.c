@@ -73,6 +73,10 @@ static int push(parser *P, int kind, const char *s, size_t len, size_t line)
 static int tokenize(parser *P, const char *buf, size_t len)
 {
     size_t line = 1;
+    long bad = ut_text_bad_byte(buf, len, &line);
+    if (bad >= 0)
+        return perr(P, line, "byte 0x%02x at offset %ld is not text: a Dakota input file is text",
+                    (unsigned char)buf[bad], bad);
     for (size_t i = 0; i < len;) {
         char c = buf[i];
         if (c == '\n') {

@@ -8,6 +8,9 @@
 #include <ftw.h>
 #include <limits.h>
 #include <libgen.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +72,82 @@ fail:
     return -1;
 }
 
+/* The mapped files' guard. A mapped file truncated underneath raises
+ * SIGBUS on the next touch of a page past its new end: the handler puts
+ * zeroed anonymous pages in place of the rest of that mapping (the read
+ * then sees NULs, which no caller trusts: they compare what they read with
+ * what they hashed) and counts the fault; a SIGBUS elsewhere is the
+ * previous handler's, or kills as it would have. */
+enum { GUARD_SLOTS = 16 };
+static struct guard_slot {
+    _Atomic uintptr_t base, end; /* 0: free */
+    atomic_int faults;
+} guard[GUARD_SLOTS];
+static struct sigaction guard_prev;
+static atomic_int guard_installed;
+
+static void guard_on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+    uintptr_t a = (uintptr_t)si->si_addr;
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        uintptr_t b = atomic_load(&guard[i].base), e = atomic_load(&guard[i].end);
+        if (b && a >= b && a < e) {
+            uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), from = a / page * page;
+            if (mmap((void *)from, e - from, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                     -1, 0) == MAP_FAILED)
+                break;
+            atomic_fetch_add(&guard[i].faults, 1);
+            return; /* the read is retried, on zeros */
+        }
+    }
+    /* not ours: as before we were installed (the fault recurs on return) */
+    if (guard_prev.sa_flags & SA_SIGINFO) {
+        guard_prev.sa_sigaction(sig, si, uc);
+        return;
+    }
+    if (guard_prev.sa_handler != SIG_DFL && guard_prev.sa_handler != SIG_IGN) {
+        guard_prev.sa_handler(sig);
+        return;
+    }
+    signal(SIGBUS, SIG_DFL);
+}
+
+static void guard_add(const void *p, size_t len)
+{
+    if (!atomic_exchange(&guard_installed, 1)) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = guard_on_sigbus;
+        sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGBUS, &sa, &guard_prev);
+    }
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < GUARD_SLOTS; i++) {
+        uintptr_t zero = 0;
+        if (atomic_compare_exchange_strong(&guard[i].base, &zero, (uintptr_t)1)) {
+            atomic_store(&guard[i].faults, 0);
+            atomic_store(&guard[i].end, (uintptr_t)p + (len + page - 1) / page * page);
+            atomic_store(&guard[i].base, (uintptr_t)p);
+            return;
+        }
+    }
+}
+
+static struct guard_slot *guard_find(const void *p)
+{
+    for (int i = 0; i < GUARD_SLOTS; i++)
+        if (atomic_load(&guard[i].base) == (uintptr_t)p)
+            return &guard[i];
+    return NULL;
+}
+
+int ut_map_faulted(const ut_map *m)
+{
+    const struct guard_slot *g = m->mapped ? guard_find(m->data) : NULL;
+    return g && atomic_load(&g->faults) > 0;
+}
+
 int ut_file_map(const char *path, ut_map *m)
 {
     m->data = NULL;
@@ -88,6 +167,7 @@ int ut_file_map(const char *path, ut_map *m)
             m->data = p;
             m->len = (size_t)st.st_size;
             m->mapped = 1;
+            guard_add(p, m->len);
             return 0;
         }
     }
@@ -100,8 +180,14 @@ int ut_file_map(const char *path, ut_map *m)
 
 void ut_file_unmap(ut_map *m)
 {
-    if (m->mapped)
+    if (m->mapped) {
+        struct guard_slot *g = guard_find(m->data);
+        if (g) {
+            atomic_store(&g->end, 0);
+            atomic_store(&g->base, 0);
+        }
         munmap(m->data, m->len);
+    }
     else
         free(m->data);
     m->data = NULL;
@@ -430,4 +516,20 @@ int ut_file_read_bounded(const char *path, size_t max, ut_map *m)
     }
     /* it may grow while we read: at most max bytes, one more to tell */
     return read_fd(fd, (size_t)st.st_size + 1, max, m);
+}
+
+long ut_text_bad_byte(const char *s, size_t n, size_t *line)
+{
+    size_t ln = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            ln++;
+        else if ((c < 0x20 && c != '\t' && c != '\r' && c != '\f' && c != '\v') || c == 0x7f) {
+            if (line)
+                *line = ln;
+            return (long)i;
+        }
+    }
+    return -1;
 }

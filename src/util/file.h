@@ -10,12 +10,17 @@ typedef struct ut_map {
     int mapped; /* mmap'd (else malloc'd) */
 } ut_map;
 
-/* Map (regular file) or read (anything else) path; 0, or -1 with errno. */
+/* Map (regular file) or read (anything else) path; 0, or -1 with errno.
+ * A mapped file that shrinks meanwhile never raises SIGBUS: see
+ * ut_map_faulted. */
 int ut_file_map(const char *path, ut_map *m);
 /* Read a regular file of at most max bytes into memory (never mapped, so a
  * file truncated meanwhile cannot raise SIGBUS). 0, or -1 with errno:
  * EFBIG when it is larger than max, EINVAL when it is not a regular file. */
 int ut_file_read_bounded(const char *path, size_t max, ut_map *m);
+/* Whether a mapped file was truncated under the map (a SIGBUS caught:
+ * the pages past its new end read as zeros). Always 0 for a file read. */
+int ut_map_faulted(const ut_map *m);
 /* Release a map. */
 void ut_file_unmap(ut_map *m);
 /* A file written whole or not at all: written under a temporary name
@@ -63,6 +68,10 @@ int ut_mkdirs(const char *path, mode_t mode);
  * mapped), control characters shown as '?', cut to maxchars (with "...").
  * 1 found, 0 none (empty, or not a regular file), -1 cannot open. */
 int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars);
+/* The offset of the first byte no text file holds (NUL, and the control
+ * characters but tab, newline, CR, FF, VT; DEL), or -1; *line (when not
+ * NULL) is set to its 1-based line. */
+long ut_text_bad_byte(const char *s, size_t n, size_t *line);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */
 int ut_path_join(char *out, size_t outsz, const char *dir, const char *name);
 

@@ -40,7 +40,7 @@ check_bad truncated.in "truncated.in:19: expected variable 3 of 4, found end of 
 check_bad wrongtag.in "wrongtag.in:21: expected '<n> functions', found '1 function'"
 check_bad wrongcount.in "wrongcount.in:7: expected '<n> functions', found '1 ASV_1:f'"
 check_bad dup.in "dup.in:16: expected a new evaluation number, found evaluation 1 again (first at line 1)"
-check_bad binary.in "binary.in:1: expected '<n> variables', found '?ELF"
+check_bad binary.in "binary.in:1: byte 0x7f at offset 0 is not text: a batch parameters file is text"
 check_bad empty.in "empty.in:1: expected at least one evaluation, found none"
 check_bad bad.json "bad.json:2: evaluation 1: unterminated JSON object"
 [ "$(wc -l <"$T/err")" = 1 ] || fail "one clear message, not several"

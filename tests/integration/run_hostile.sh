@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A user's worst day (issue 20): inputs changed or broken underneath a run,
+# processes that detach, runs that collide. Nothing escapes, nothing crashes:
+# each ends in one clear message and a documented exit status.
+. "$(dirname "$0")/lib.sh"
+
+# --- 1. the batch file shrinks, or is rewritten, while the run uses it ------
+# (64 KiB and more are mapped: a truncation under a mapping is SIGBUS)
+shrink_case() { # NAME ACTION WANT: evaluation 3 does ACTION to ../batch.in
+    rm -rf "$1" && mkdir "$1" && cd "$1" || exit 1
+    make_batch 300 >batch.in
+    make_batch 300 standard 1 | sed 's/^\( *[-0-9.e+]*\) x1$/ 5.0e-01 x1/' >other.in
+    [ "$(stat -c %s batch.in)" -ge 65536 ] || fail "$1: the batch must be mapped (64 KiB)"
+    cat >drv.sh <<D
+#!/bin/sh
+[ "\${PWD##*/}" = workdir.3 ] && $2
+exec "$TEXT_BOOK" "\$@"
+D
+    chmod +x drv.sh
+    cp batch.in orig.in
+    expect "$3" "$BATCHTILE" run --max-running 1 -- "$T/$1/drv.sh" batch.in results.out
+    [ "$(sections results.out)" = 300 ] || fail "$1: the results file must have 300 sections"
+    cd ..
+}
+shrink_case empty ': >../batch.in' 3
+grep_err "batch.in: changed while this run used it (line 31 no longer holds evaluation 3 as it was read at the start)"
+grep_err "stopping: nothing new is started"
+head -n1 empty/results.out | grep -q ' f$' || fail "empty: evaluation 1 finished and keeps its value"
+ok "a batch file emptied during the run: exit 3, one message, the results file written"
+shrink_case rewritten 'cat ../other.in >../batch.in' 3
+grep_err "batch.in: changed while this run used it"
+ok "a batch file rewritten in place during the run: exit 3"
+shrink_case half 'truncate -s 40000 ../batch.in' 3
+grep_err "batch.in: changed while this run used it"
+ok "a batch file cut short during the run: exit 3"
+# a new file renamed over it is another file: the run goes on with what it read
+shrink_case renamed 'mv ../other.in ../batch.in' 0
+$CHECK renamed/orig.in renamed/results.out || fail "renamed: results of the batch as read at the start"
+ok "a batch file replaced by rename during the run: the run completes"
+
+# --- 7. a NUL or control byte in any input is an error with its offset -----
+mkdir nul && cd nul || exit 1
+make_batch 3 >b.in
+python3 - <<'PY'
+import os
+s = open('b.in', 'rb').read()
+i = s.index(b' x2\n')
+open('bnul.in', 'wb').write(s[:i - 2] + b'\0' + s[i - 2:])   # inside x2's value
+open('bctl.in', 'wb').write(s[:i] + b'\x1b' + s[i:])           # an ESC after it
+open('rules.txt', 'wb').write(b'x1 > 0: tile -n 1\0 -c 2\n')
+d = open(os.environ['BT_TESTS'] + '/../examples/local/dakota_sampling.in', 'rb').read().replace(b'seed 1337', b'seed 13\x0037')
+open('dakota.in', 'wb').write(d)
+PY
+expect 2 "$BATCHTILE" run -- "$TEXT_BOOK" bnul.in r.out
+grep_err "bnul.in:3: byte 0x00 at offset "
+expect 2 "$BATCHTILE" run -- "$TEXT_BOOK" bctl.in r.out
+grep_err "bctl.in:3: byte 0x1b at offset "
+[ -e workdir.1 ] && fail "a batch with a NUL byte: nothing must be run"
+expect 1 "$BATCHTILE" run --rules rules.txt -- "$TEXT_BOOK" b.in r.out
+grep_err "rules.txt:1:18: byte 0x00 at offset 17 is not text"
+expect 2 "$BATCHTILE" study dakota.in
+grep_err "dakota.in:17: byte 0x00 at offset "
+cd ..
+ok "NUL and control bytes: batch, rules and Dakota input files name line and offset"
+
+# --- 9. help and hints say what they mean -----------------------------------
+"$BATCHTILE" run --help >help.txt 2>&1
+grep -q '%%' help.txt && fail "run --help prints '%%': $(grep '%%' help.txt)"
+grep -qF '(default 5% of the time' help.txt || fail "run --help: the end margin's 5%"
+make_batch 2 >g.in
+printf 'x1 > -5 -> tile -g 1\n' >g.rules
+expect 1 "$BATCHTILE" run --cores 2 --gpus 0 --rules g.rules -- "$TEXT_BOOK" g.in g.out
+grep_err "g.rules:1: an evaluation needs 1 GPUs"
+grep_err "--gpus N says how many it has, or ask for fewer with -n/-g"
+grep -qF -- '--cores 1' "$T/err" && fail "a GPU that is missing: the hint must not suggest --cores"
+ok "help text without %%; a missing GPU's hint is about GPUs"
+
+finish
