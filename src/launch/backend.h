@@ -84,6 +84,7 @@ struct launch_backend {
 typedef struct launch_options {
     const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux", or an srun MPI plugin */
     int ntasks;
+    double grace; /* TERM to KILL of a time limit (--grace), seconds */
 } launch_options;
 
 /* The local backend: posix_spawn on this machine, confined to the

@@ -27,6 +27,7 @@ extern char **environ;
 typedef struct flux_be {
     launch_backend base;
     flux_t *h;
+    double grace; /* --grace: the backstop duration's allowance past -t */
     char cwd[PATH_MAX];
 } flux_be;
 
@@ -260,8 +261,14 @@ static int ranks_idset(const pool_placement *pl, char *out, size_t outsz)
     return 0;
 }
 
+/* Past the time limit and the grace, Flux's own duration is a backstop
+ * only: batchtile sends TERM, then KILL, itself; Flux's SIGALRM comes only
+ * where batchtile could not (killed with kill -9, say). */
+enum { BACKSTOP_SECONDS = 60 };
+
 /* The job's jobspec (malloc'd JSON), or NULL with errno set. */
-static char *jobspec(const launch_job *j, const char *dir, const char *out, const char *err)
+static char *jobspec(const flux_be *F, const launch_job *j, const char *dir, const char *out,
+                     const char *err)
 {
     int argc = 0;
     while (j->argv[argc])
@@ -272,7 +279,9 @@ static char *jobspec(const launch_job *j, const char *dir, const char *out, cons
         errno = ENAMETOOLONG;
         return NULL;
     }
-    flux_jobspec1_t *js = flux_jobspec1_from_command(argc, j->argv, environ, 1, 1, 0, 0, 0.);
+    double backstop = j->time_limit > 0 ? j->time_limit + F->grace + BACKSTOP_SECONDS : 0.;
+    flux_jobspec1_t *js =
+        flux_jobspec1_from_command(argc, j->argv, environ, 1, 1, 0, 0, backstop);
     if (!js || flux_jobspec1_set_cwd(js, dir) < 0 || flux_jobspec1_set_stdout(js, out) < 0 ||
         flux_jobspec1_set_stderr(js, err) < 0 ||
         flux_jobspec1_attr_pack(js, "system.job.name", "s", name) < 0 ||
@@ -304,7 +313,7 @@ static int flux_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
         snprintf(msg, msgsz, "work directory path too long");
         return -1;
     }
-    char *spec = jobspec(j, dir, j->out_path[0] == '/' ? j->out_path : out,
+    char *spec = jobspec(F, j, dir, j->out_path[0] == '/' ? j->out_path : out,
                          j->err_path[0] == '/' ? j->err_path : err);
     if (!spec) {
         snprintf(msg, msgsz, "flux: cannot build the jobspec: %s", strerror(errno));
@@ -391,6 +400,7 @@ launch_backend *launch_flux_new(const alloc_resources *res, const launch_options
     }
     F->base.ops = &flux_ops;
     F->base.res = res;
+    F->grace = opt->grace;
     /* the pool places, the orchestrator keeps the time limits */
     F->base.places_itself = 0;
     F->base.enforces_time_limit = 0;

@@ -137,6 +137,7 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         /* the exact bytes Dakota wrote: 17 digits that parse to one double
          * are still two different parameters */
         item->hash = item_hash(ev.text, ev.len, ev.params->eval_id);
+        item->bytes = ut_hash(UT_HASH_INIT, ev.text, ev.len);
         if (keep_params) {
             item->params = ev.params;
         } else {
@@ -196,7 +197,7 @@ char *run_item_copy(const run_batch *b, const run_item *it)
      * rewritten in place as its new bytes: either way not what was hashed */
     memcpy(t, it->text, it->len);
     t[it->len] = '\0';
-    if (ut_hash(UT_HASH_INIT, t, it->len) != it->hash) {
+    if (ut_hash(UT_HASH_INIT, t, it->len) != it->bytes) {
         free(t);
         errno = ESTALE;
         return NULL;

@@ -14,7 +14,8 @@ typedef struct run_item {
     size_t len;
     size_t line;        /* where it starts in the batch file */
     long eval;          /* evaluation number */
-    unsigned long long hash; /* of its exact bytes (util/hash) */
+    unsigned long long hash;  /* its identity: its exact bytes but Dakota's batch number */
+    unsigned long long bytes; /* of its exact bytes, to tell the file changed underneath */
     dak_params *params; /* parsed, when loaded with keep_params (else NULL) */
 } run_item;
 

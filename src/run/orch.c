@@ -2057,7 +2057,7 @@ int run_execute(const run_config *c)
     if (launch_tree_init(o->token, sizeof o->token) < 0)
         ut_err("no watchdog (%s): should batchtile be killed, its evaluations may survive it",
                strerror(errno));
-    launch_options lo = {c->mpi, 1};
+    launch_options lo = {c->mpi, 1, c->grace};
     for (int k = 0; k < o->nplans; k++)
         if (o->plans[k].nused && !o->plans[k].submit && o->plans[k].req.ntasks > lo.ntasks)
             lo.ntasks = o->plans[k].req.ntasks;
@@ -2102,11 +2102,18 @@ int run_execute(const run_config *c)
         goto out;
     }
     /* Dakota re-sending failed work for ever: stop it here (resend.h) */
-    if (run_resend_init(&o->resend, &o->batch) < 0 ||
-        run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
-        ut_err("%s", o->resend.key ? msg : "out of memory");
+    int refuse = 0;
+    if (run_resend_init(&o->resend, &o->batch) < 0) {
+        snprintf(msg, sizeof msg, "%s: %s", c->params_path,
+                 errno == ESTALE ? "changed while this run used it" : strerror(errno));
+        refuse = 3;
+    } else if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
         unlink(c->results_path); /* a stale one would be read as this batch's */
-        status = o->resend.key ? RUN_RESEND_STATUS : 3;
+        refuse = RUN_RESEND_STATUS;
+    }
+    if (refuse) {
+        ut_err("%s", msg);
+        status = refuse;
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }

@@ -28,17 +28,20 @@ int run_resend_init(run_resend *r, const run_batch *b)
 {
     r->key = UT_HASH_INIT;
     r->batch = -1;
+    /* each item's hash is its identity already (the batch number aside,
+     * run/batch.h): nothing is parsed again but the first, for its batch id */
     for (size_t i = 0; i < b->n; i++) {
-        int owned = 0;
-        dak_params *p = run_item_params(b, &b->items[i], &owned);
-        if (!p)
-            return -1;
-        unsigned long long h = dak_params_hash(p); /* the eval_id left out */
-        if (i == 0)
+        if (i == 0) {
+            int owned = 0;
+            dak_params *p = run_item_params(b, &b->items[0], &owned);
+            if (!p)
+                return -1;
             r->batch = batch_id(p->eval_id);
-        if (owned)
-            dak_params_free(p);
+            if (owned)
+                dak_params_free(p);
+        }
         long eval = b->items[i].eval;
+        unsigned long long h = b->items[i].hash;
         r->key = ut_hash(r->key, &eval, sizeof eval);
         r->key = ut_hash(r->key, &h, sizeof h);
     }
