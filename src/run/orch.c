@@ -323,7 +323,7 @@ static void run_drop(ev_state *e)
     free(r->err_name);
     free(r->job_id);
     free(r->evidence);
-    launch_argv_free(r->job.argv);
+    ut_argv_free(r->job.argv);
     pool_placement_free(&r->place);
     free(r);
     e->run = NULL;
@@ -737,7 +737,7 @@ static int stage_eval(orch *o, ev_state *e)
     e->run->err_name = expand_name(c->stderr_name, eval);
     char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
     if (!argv || !e->run->out_name || !e->run->err_name) {
-        launch_argv_free(argv);
+        ut_argv_free(argv);
         finish_eval(o, e, NULL, "out of memory", NULL);
         return -1;
     }
@@ -770,7 +770,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         return;
     if (o->be->ops->start(o->be, &e->run->job, msg, sizeof msg) < 0) {
         int err = errno;
-        launch_argv_free(e->run->job.argv);
+        ut_argv_free(e->run->job.argv);
         e->run->job.argv = NULL;
         if (is_machine_fault(err)) {
             not_started(o, e);
@@ -1823,7 +1823,7 @@ static int dry_run(orch *o)
             char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
             submit_spec sp;
             if (!run_get(e)) {
-                launch_argv_free(argv);
+                ut_argv_free(argv);
                 continue;
             }
             e->run->cwd = strdup(dir);
@@ -1838,7 +1838,7 @@ static int dry_run(orch *o)
             run_cmdline_format(argv, where, sizeof where);
             printf("eval %ld%s  as its own %s job: %s  (running: %s)\n", eval, rule,
                    submit_name(o->sub), line, where);
-            launch_argv_free(argv);
+            ut_argv_free(argv);
             continue;
         }
         held[nheld] = (pool_placement){0, NULL};
@@ -1857,7 +1857,7 @@ static int dry_run(orch *o)
                           : plan->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
                                                                                  : "";
         printf("eval %ld%s  [%s]  in %s: %s%s\n", eval, rule, where, dir, via, line);
-        launch_argv_free(argv);
+        ut_argv_free(argv);
     }
     for (size_t i = oldest; i < nheld; i++)
         pool_placement_free(&held[i]);
