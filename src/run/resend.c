@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/journal.h"
+#include "record/record.h"
 #include "util/hash.h"
 
 /* Dakota's batch id: the field before the evaluation number ("B:E",
@@ -66,26 +66,21 @@ typedef struct chain {
     int n, cap;
 } chain;
 
-static void chain_record(void *arg, const void *record)
+static void chain_run(void *arg, const rec_run *r)
 {
     chain *c = arg;
-    const json_t *rec = record;
-    const char *type = json_string_value(json_object_get(rec, "type"));
-    if (!type)
-        return;
-    if (strcmp(type, "run") == 0) {
-        const json_t *rs = json_object_get(rec, "resend");
-        const char *key = json_string_value(json_object_get(rs, "key"));
-        c->in_run = 1;
-        c->run_matches = key && strcmp(key, c->key) == 0;
-        c->run_batch = (long)json_integer_value(json_object_get(rs, "batch"));
-        return;
-    }
-    if (strcmp(type, "end") != 0 || !c->in_run)
+    c->in_run = 1;
+    c->run_matches = r->resend_key && strcmp(r->resend_key, c->key) == 0;
+    c->run_batch = r->resend_batch;
+}
+
+static void chain_end(void *arg, const rec_end *e)
+{
+    chain *c = arg;
+    if (!c->in_run)
         return;
     c->in_run = 0; /* a run without its end (killed) neither extends nor breaks the chain */
-    if (!c->run_matches || json_integer_value(json_object_get(rec, "failed")) <= 0 ||
-        json_is_true(json_object_get(rec, "interrupted"))) {
+    if (!c->run_matches || e->failed <= 0 || e->interrupted) {
         c->n = 0;
         return;
     }
@@ -109,7 +104,7 @@ int run_resend_check(const run_resend *r, const char *journal_path, int limit, c
     if (!c.batches)
         return 0;
     snprintf(c.key, sizeof c.key, "%016llx", (unsigned long long)r->key);
-    run_journal_read(journal_path, chain_record, &c);
+    rec_read(journal_path, &(rec_reader){.run = chain_run, .end = chain_end}, &c);
     int stop = c.n >= limit;
     for (int i = 0; stop && i < c.n; i++)
         if (c.batches[i] == r->batch)
