@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "internal.h"
-#include "plan/rules.h"
 
 #ifdef BT_HAVE_FLUX
 #include <flux/core.h>
@@ -39,12 +38,12 @@ static int flux_options(const submit_spec *sp, ut_argv *a)
         bad |= ut_argv_add(a, "--time-limit=%lds", (long)ceil(sp->time_limit));
     if (q->exclusive)
         bad |= ut_argv_add(a, "--exclusive");
-    if (sp->sched && sp->sched[PLAN_PARTITION])
-        bad |= ut_argv_add(a, "--queue=%s", sp->sched[PLAN_PARTITION]);
-    if (sp->sched && sp->sched[PLAN_ACCOUNT])
-        bad |= ut_argv_add(a, "--setattr=system.bank=%s", sp->sched[PLAN_ACCOUNT]);
-    if (sp->sched && sp->sched[PLAN_CONSTRAINT])
-        bad |= ut_argv_add(a, "--requires=%s", sp->sched[PLAN_CONSTRAINT]);
+    if (sp->sched && sp->sched[SUBMIT_PARTITION])
+        bad |= ut_argv_add(a, "--queue=%s", sp->sched[SUBMIT_PARTITION]);
+    if (sp->sched && sp->sched[SUBMIT_ACCOUNT])
+        bad |= ut_argv_add(a, "--setattr=system.bank=%s", sp->sched[SUBMIT_ACCOUNT]);
+    if (sp->sched && sp->sched[SUBMIT_CONSTRAINT])
+        bad |= ut_argv_add(a, "--requires=%s", sp->sched[SUBMIT_CONSTRAINT]);
     for (int i = 0; i < sp->nsched_args; i++)
         bad |= ut_argv_add(a, "%s", sp->sched_args[i]);
     return bad ? -1 : 0;
@@ -103,9 +102,9 @@ static int flux_feasible(submitter *s, const char *jobspec, char *msg, size_t ms
 
 static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
 {
-    if (sp->sched && (sp->sched[PLAN_QOS] || sp->sched[PLAN_RESERVATION])) {
+    if (sp->sched && (sp->sched[SUBMIT_QOS] || sp->sched[SUBMIT_RESERVATION])) {
         snprintf(msg, msgsz, "Flux has no %s: pass what your Flux system uses with "
-                             "--sched-arg=...", sp->sched[PLAN_QOS] ? "--qos" : "--reservation");
+                             "--sched-arg=...", sp->sched[SUBMIT_QOS] ? "--qos" : "--reservation");
         return -1;
     }
     /* flux submit itself judges the options (a bad --sched-arg) */

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "plan/rules.h"
 #include "util/file.h"
 
 /* The job's shape and the scheduler's options, as sbatch flags. */
@@ -33,9 +32,9 @@ static int add_options(const submit_spec *sp, ut_argv *a)
     }
     if (q->exclusive)
         bad |= ut_argv_add(a, "--exclusive");
-    for (int k = 0; sp->sched && k < PLAN_NSCHED; k++)
+    for (int k = 0; sp->sched && k < SUBMIT_NSCHED; k++)
         if (sp->sched[k])
-            bad |= ut_argv_add(a, "--%s=%s", plan_sched_names[k], sp->sched[k]);
+            bad |= ut_argv_add(a, "--%s=%s", submit_sched_names[k], sp->sched[k]);
     for (int i = 0; i < sp->nsched_args; i++)
         bad |= ut_argv_add(a, "%s", sp->sched_args[i]);
     return bad ? -1 : 0;
