@@ -2155,7 +2155,8 @@ int run_execute(const run_config *c)
         }
     }
     /* the work directories of what will start next, made ahead by helper
-     * threads (BATCHTILE_PRESTAGE=N: N of them, 0 none; default 8) */
+     * threads (BATCHTILE_PRESTAGE=N: at most N of them, as many as their
+     * measured latency calls for; 0 none; default 8) */
     const char *ps = getenv("BATCHTILE_PRESTAGE");
     int nhelpers = ps && *ps ? atoi(ps) : 8;
     if (nhelpers > 64)
