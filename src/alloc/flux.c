@@ -40,6 +40,46 @@ static int *idset(const char *s, int *n)
     return v;
 }
 
+/* Is rank one of the ranks of the R object r (its R_lite)? */
+static int r_has_rank(json_t *r, int rank)
+{
+    json_t *ent;
+    size_t k;
+    json_array_foreach(json_object_get(json_object_get(r, "execution"), "R_lite"), k, ent) {
+        int n, *ranks = idset(json_string_value(json_object_get(ent, "rank")), &n), has = 0;
+        for (int i = 0; i < n; i++)
+            has |= ranks[i] == rank;
+        free(ranks);
+        if (has)
+            return 1;
+    }
+    return 0;
+}
+
+/* The scheduler's view of the instance's resources: all, down, allocated. */
+static flux_future_t *sched_status(flux_t *h, json_t **all, json_t **down)
+{
+    flux_future_t *f = flux_rpc(h, "resource.sched-status", NULL, FLUX_NODEID_ANY, 0);
+    *down = NULL;
+    if (f && flux_rpc_get_unpack(f, "{s:o s?o}", "all", all, "down", down) == 0)
+        return f;
+    flux_future_destroy(f);
+    f = flux_rpc(h, "sched.resource-status", NULL, 0, 0);
+    if (f && flux_rpc_get_unpack(f, "{s:o s?o}", "all", all, "down", down) == 0)
+        return f;
+    flux_future_destroy(f);
+    return NULL;
+}
+
+int alloc_flux_rank_down(struct flux_handle *h, int rank)
+{
+    json_t *all, *down;
+    flux_future_t *f = sched_status(h, &all, &down);
+    int r = f ? r_has_rank(down, rank) : -1;
+    flux_future_destroy(f);
+    return r;
+}
+
 int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
 {
     memset(r, 0, sizeof *r);
@@ -52,18 +92,13 @@ int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
                  getenv("FLUX_URI") ? getenv("FLUX_URI") : "unset");
         return -1;
     }
-    json_t *all = NULL;
-    flux_future_t *f = flux_rpc(h, "resource.sched-status", NULL, FLUX_NODEID_ANY, 0);
-    if (!f || flux_rpc_get_unpack(f, "{s:o}", "all", &all) < 0) {
-        flux_future_destroy(f);
-        f = flux_rpc(h, "sched.resource-status", NULL, 0, 0);
-        if (!f || flux_rpc_get_unpack(f, "{s:o}", "all", &all) < 0) {
-            snprintf(msg, msgsz, "the Flux instance did not say what resources it has: %s",
-                     f ? future_strerror(f, errno) : "rpc failed");
-            flux_future_destroy(f);
-            flux_close(h);
-            return -1;
-        }
+    json_t *all = NULL, *down = NULL;
+    flux_future_t *f = sched_status(h, &all, &down);
+    if (!f) {
+        snprintf(msg, msgsz, "the Flux instance did not say what resources it has: %s",
+                 strerror(errno));
+        flux_close(h);
+        return -1;
     }
     json_t *rlite = json_object_get(json_object_get(all, "execution"), "R_lite");
     json_t *nodelist = json_object_get(json_object_get(all, "execution"), "nodelist");
@@ -101,10 +136,12 @@ int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
         int *gpus = idset(json_string_value(json_object_get(ch, "gpu")), &ng);
         for (int i = 0; i < n; i++) {
             alloc_node *node = &r->nodes[ranks[i]];
-            node->ncores = nc;
-            node->ngpus = ng;
+            /* a rank that is down (offline, drained, excluded) takes no work */
+            int up = !r_has_rank(down, ranks[i]);
+            node->ncores = up ? nc : 0;
+            node->ngpus = up ? ng : 0;
             node->gpu_ids = calloc((size_t)(ng > 0 ? ng : 1), sizeof *node->gpu_ids);
-            for (int g = 0; g < ng; g++) {
+            for (int g = 0; g < node->ngpus; g++) {
                 char id[16];
                 snprintf(id, sizeof id, "%d", gpus[g]);
                 node->gpu_ids[g] = strdup(id);
@@ -140,6 +177,13 @@ int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
     return 0;
 }
 #else
+int alloc_flux_rank_down(struct flux_handle *h, int rank)
+{
+    (void)h;
+    (void)rank;
+    return -1;
+}
+
 int alloc_flux_detect(alloc_resources *r, char *msg, size_t msgsz)
 {
     memset(r, 0, sizeof *r);

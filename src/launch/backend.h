@@ -18,11 +18,12 @@ typedef struct launch_job {
     const char *out_path; /* stdout file, relative to cwd */
     const char *err_path; /* stderr file, relative to cwd */
     const pool_request *req;
-    const pool_placement *place; /* NULL when the backend places (Flux) */
+    const pool_placement *place; /* the pool's choice; NULL when the backend places */
     double time_limit;    /* seconds, 0 for none (backends that enforce it) */
     int outputs_ready;    /* out_path and err_path were made fresh ahead (prestage) */
     /* filled by the backend */
     pid_t pid;  /* process-based backends: the process group leader */
+    char ext_id[64]; /* the scheduler's own name for it ("Flux:ƒ2aqnWXy"), or "" */
     void *priv; /* backend's own */
     void *owner; /* the orchestrator's record */
 } launch_job;
@@ -37,6 +38,7 @@ typedef struct launch_status {
     double t_start, t_end; /* when it really ran (epoch seconds), 0 when unknown */
     int infra;           /* the infrastructure's failure, not the program's (a Flux
                             exception such as a node failure) */
+    const char *node;    /* with infra: the node to blame (res->nodes[].name), or NULL */
 } launch_status;
 
 typedef struct launch_backend launch_backend;
@@ -101,7 +103,8 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
 int launch_slurm_mpi(const char *mpi, char *plugin, size_t pluginsz, char *msg, size_t msgsz);
 
 /* The Flux backend: each evaluation a Flux job in the instance at FLUX_URI,
- * placed by Flux. NULL with msg set on failure (or without flux-core). */
+ * confined to the ranks the pool chose. NULL with msg set on failure (or
+ * without flux-core). */
 launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,
                                 size_t msgsz);
 

@@ -274,6 +274,8 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
         json_object_set_new(rec, "reason", json_string(e->reason));
     if (!ok && r && r->evidence)
         json_object_set_new(rec, "evidence", json_string(r->evidence));
+    if (r && !r->submitted && r->job.ext_id[0]) /* the scheduler's own id (Flux) */
+        json_object_set_new(rec, "backend_job", json_string(r->job.ext_id));
     journal_plan(o, e, rec);
     journal_write(o, rec);
 }
@@ -932,14 +934,21 @@ static void poll_submitted(orch *o, double now)
                 ls.infra = st[i].infra;
                 ls.t_start = st[i].t_start;
                 ls.t_end = st[i].t_end;
-                char why[256];
+                char why[800];
                 if (st[i].infra || (st[i].known && strcmp(st[i].state, "CANCELLED") == 0 &&
                                     !e->run->interrupted)) {
-                    snprintf(why, sizeof why, "%s job %s ended %s", submit_name(o->sub),
-                             e->run->job_id, st[i].state);
+                    snprintf(why, sizeof why, "%s job %s ended %s%s%s", submit_name(o->sub),
+                             e->run->job_id, st[i].state, st[i].why[0] ? ": " : "", st[i].why);
                     ls.reason = why;
                     ls.exited = 0;
                     ls.signo = ls.signo ? ls.signo : SIGTERM;
+                } else if (st[i].known && st[i].why[0] && !st[i].timed_out) {
+                    /* the scheduler's words, with the status the tasks left */
+                    if (ls.exited)
+                        snprintf(why, sizeof why, "exit status %d; %s", ls.code, st[i].why);
+                    else
+                        snprintf(why, sizeof why, "killed by signal %d; %s", ls.signo, st[i].why);
+                    ls.reason = why;
                 }
                 subs_remove(o, e);
                 changed = 1;
@@ -1028,6 +1037,8 @@ static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_
     for (int i = 0; i < e->run->place.nslices && w < sizeof host; i++)
         w += (size_t)snprintf(host + w, sizeof host - w, "%s%s", i ? "," : "",
                               o->res.nodes[e->run->place.slices[i].node].name);
+    if (!e->run->job_id && e->run->job.ext_id[0])
+        snprintf(host, sizeof host, "%s", e->run->job.ext_id);
     if (!host[0])
         snprintf(host, sizeof host, ":");
     if (e->run->job.argv)
@@ -1212,8 +1223,11 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
 {
     char iwhy[600] = "", node[256] = "", path[PATH_MAX];
     int r = st->infra;
-    if (r)
+    if (r) {
         snprintf(iwhy, sizeof iwhy, "%.590s", st->reason ? st->reason : why);
+        if (st->node)
+            snprintf(node, sizeof node, "%s", st->node);
+    }
     if (!r && !e->run->submitted && o->be->ops->infra && stderr_path(e, path, sizeof path) == 0)
         r = o->be->ops->infra(o->be, &e->run->job, path, iwhy, sizeof iwhy, node, sizeof node);
     if (!r)

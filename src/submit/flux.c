@@ -1,6 +1,10 @@
 /* Submitting to Flux: a job of the enclosing instance (flux --parent
- * submit), or of the instance at --submit-uri, followed with flux jobs. */
+ * submit), or of the instance at --submit-uri, followed with flux jobs.
+ * Before anything runs, a rule's job is shown to Flux: flux submit
+ * --dry-run judges its options, the scheduler's feasibility.check its
+ * shape. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +12,11 @@
 
 #include "internal.h"
 #include "plan/rules.h"
+
+#ifdef BT_HAVE_FLUX
+#include <flux/core.h>
+#include <jansson.h>
+#endif
 
 static int flux_head(submitter *s, launch_argv *a, const char *sub)
 {
@@ -57,15 +66,72 @@ static int flux_argv(submitter *s, const submit_spec *sp, launch_argv *a)
     return 0;
 }
 
+#ifdef BT_HAVE_FLUX
+/* Would the scheduler of the instance the jobs go to ever run jobspec (a
+ * flux submit --dry-run output)? 0, or -1 with msg set. Where the instance
+ * cannot be reached or has no feasibility service, the submission tells. */
+static int flux_feasible(submitter *s, const char *jobspec, char *msg, size_t msgsz)
+{
+    json_t *js = jobspec ? json_loads(jobspec, 0, NULL) : NULL;
+    if (!js)
+        return 0;
+    flux_t *h = s->uri[0] ? flux_open(s->uri, 0) : flux_open(NULL, 0);
+    if (h && !s->uri[0] && s->parent) {
+        const char *puri = flux_attr_get(h, "parent-uri");
+        flux_t *ph = puri ? flux_open(puri, 0) : NULL;
+        if (ph) {
+            flux_close(h);
+            h = ph;
+        }
+    }
+    int rc = 0;
+    flux_future_t *f =
+        h ? flux_rpc_pack(h, "feasibility.check", FLUX_NODEID_ANY, 0, "{s:O}", "jobspec", js)
+          : NULL;
+    if (f && flux_rpc_get(f, NULL) < 0 && errno != ENOSYS) {
+        snprintf(msg, msgsz, "Flux can never run a job of this rule: %s",
+                 future_strerror(f, errno));
+        rc = -1;
+    }
+    flux_future_destroy(f);
+    if (h)
+        flux_close(h);
+    json_decref(js);
+    return rc;
+}
+#endif
+
 static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
 {
-    (void)s;
     if (sp->sched && (sp->sched[PLAN_QOS] || sp->sched[PLAN_RESERVATION])) {
         snprintf(msg, msgsz, "Flux has no %s: pass what your Flux system uses with "
                              "--sched-arg=...", sp->sched[PLAN_QOS] ? "--qos" : "--reservation");
         return -1;
     }
+    /* flux submit itself judges the options (a bad --sched-arg) */
+    launch_argv a = {0};
+    if (flux_head(s, &a, "submit") | launch_argv_add(&a, "--dry-run") ||
+        flux_options(sp, &a) < 0 || launch_argv_add(&a, "true") < 0) {
+        launch_argv_free(a.v);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    static char out[1 << 20];
+    out[0] = '\0';
+    int rc = submit_capture(s, a.v, out, sizeof out);
+    launch_argv_free(a.v);
+    if (rc != 0) {
+        char line[512];
+        submit_last_line(out, line, sizeof line);
+        snprintf(msg, msgsz, "Flux refuses a job of this rule (flux submit: %s)",
+                 line[0] ? line : "failed");
+        return -1;
+    }
+#ifdef BT_HAVE_FLUX
+    return flux_feasible(s, strchr(out, '{'), msg, msgsz);
+#else
     return 0;
+#endif
 }
 
 static int flux_parse_id(const char *out, char *id, size_t idsz)
@@ -84,7 +150,7 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
     int bad = flux_head(s, &a, "jobs") | launch_argv_add(&a, "-n") | launch_argv_add(&a, "-a") |
               launch_argv_add(&a, "-o") |
               launch_argv_add(&a, "{id.f58}|{state}|{result}|{returncode}|{t_run}|"
-                                  "{t_inactive}|{exception.type}");
+                                  "{t_inactive}|{exception.type}|{exception.note}");
     for (size_t i = 0; i < n; i++)
         bad |= launch_argv_add(&a, "%s", ids[i]);
     if (bad) {
@@ -97,11 +163,11 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
     if (rc != 0)
         return -1;
     for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
-        char *f[7] = {0};
+        char *f[8] = {0};
         int nf = 0;
-        for (char *p = l; p && nf < 7; nf++) {
+        for (char *p = l; p && nf < 8; nf++) {
             f[nf] = p;
-            char *bar = strchr(p, '|');
+            char *bar = nf < 7 ? strchr(p, '|') : NULL; /* the note is last, bars and all */
             if (bar)
                 *bar = '\0';
             p = bar ? bar + 1 : NULL;
@@ -122,7 +188,18 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
             st->signo = rcode >= 128 ? rcode - 128 : 0;
             st->t_start = nf > 4 ? atof(f[4]) : 0;
             st->t_end = nf > 5 ? atof(f[5]) : 0;
-            st->infra = nf > 6 && strcmp(f[6], "node-fail") == 0;
+            /* a lost broker: "exec" with "node failure on HOST (rank N)"
+             * (or "lost contact with job shell"), "node-failure" for a
+             * shell that was not critical */
+            const char *type = nf > 6 ? f[6] : "", *note = nf > 7 ? f[7] : "";
+            st->infra = strcmp(type, "node-failure") == 0 ||
+                        (strcmp(type, "exec") == 0 &&
+                         (strncmp(note, "node failure on ", 16) == 0 ||
+                          strstr(note, "lost contact with job shell")));
+            st->why[0] = '\0';
+            if (type[0] && strcmp(f[2], "COMPLETED") != 0)
+                snprintf(st->why, sizeof st->why, "Flux job %s exception: %s%s%s", f[0], type,
+                         note[0] ? ": " : "", note);
         }
     }
     return 0;

@@ -31,6 +31,7 @@ typedef struct submit_state {
     int exited, code, signo;
     int timed_out; /* its time limit ran out */
     int infra;     /* the machine's failure (a node), not the program's */
+    char why[400]; /* the scheduler's own account of a failure (Flux's exception), or "" */
     double t_start, t_end; /* epoch seconds, 0 unknown */
 } submit_state;
 

@@ -24,7 +24,7 @@ batchtile resources
 mkdir spread && cd spread
 python3 "$BT_TESTS/integration/make_batch.py" 12 --sleep 0.5 >batch.in
 batchtile run -- probe batch.in results.out 2>err; echo "spread rc=$?"
-flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile COMPLETED' | sed 's/^/jobs /'
+flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile\.eval\.[0-9]* COMPLETED' | sed 's/^/jobs /'
 cd ..
 mkdir mpi && cd mpi
 python3 "$BT_TESTS/integration/make_batch.py" 3 --asv 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >batch.in
@@ -51,8 +51,9 @@ cd ..
 mkdir rules && cd rules
 python3 "$BT_TESTS/integration/make_batch.py" 6 --levels 0,1,2 --sleep 0.5 >batch.in
 printf 'level == 2 -> submit -N 2 -n 2\nlevel == 1 -> tile -n 2\n' >rules.txt
+before=$(flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile.eval.[36] COMPLETED')
 flux alloc -N1 batchtile run --rules rules.txt -- probe batch.in results.out 2>err; echo "rules rc=$?"
-echo "submitted $(flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile.eval.[36] COMPLETED')"
+echo "submitted $(($(flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile.eval.[36] COMPLETED') - before))"
 cd ..
 # the clock: a 1-minute allocation (flux alloc -t) with more work than that;
 # batchtile reads its end through flux_job_timeleft
