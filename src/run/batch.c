@@ -44,6 +44,34 @@ static int check_unique(run_batch *b, char *msg, size_t msgsz)
     return rc;
 }
 
+/* The hash of an evaluation's exact bytes, but for the batch number of its
+ * eval_id ("B:E", "P:B:E", and the padding before it): Dakota restarted
+ * with -read_restart numbers its batches from 1 again, and an evaluation
+ * sent as 3:9 before the kill is the same evaluation as 1:9 after it. */
+static unsigned long long item_hash(const char *text, size_t len, const char *eval_id)
+{
+    const char *last = eval_id ? strrchr(eval_id, ':') : NULL;
+    size_t n = eval_id ? strlen(eval_id) : 0;
+    const char *at = NULL;
+    for (size_t i = len; n && i >= n; i--) /* the last occurrence: after the values */
+        if (memcmp(text + i - n, eval_id, n) == 0) {
+            at = text + i - n;
+            break;
+        }
+    if (!last || !at)
+        return ut_hash(UT_HASH_INIT, text, len);
+    const char *ws = at;
+    while (ws > text && (ws[-1] == ' ' || ws[-1] == '\t'))
+        ws--;
+    const char *b = last; /* the batch field: between the colon before last and last */
+    while (b > eval_id && b[-1] != ':')
+        b--;
+    uint64_t h = ut_hash(UT_HASH_INIT, text, (size_t)(ws - text));
+    h = ut_hash(h, eval_id, (size_t)(b - eval_id));
+    h = ut_hash_str(h, last);
+    return ut_hash(h, at + n, len - (size_t)(at + n - text));
+}
+
 int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, size_t msgsz)
 {
     memset(b, 0, sizeof *b);
@@ -92,7 +120,7 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         item->eval = ev.params->eval;
         /* the exact bytes Dakota wrote: 17 digits that parse to one double
          * are still two different parameters */
-        item->hash = ut_hash(UT_HASH_INIT, ev.text, ev.len);
+        item->hash = item_hash(ev.text, ev.len, ev.params->eval_id);
         if (keep_params) {
             item->params = ev.params;
         } else {

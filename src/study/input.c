@@ -406,9 +406,15 @@ static int parse_variables(parser *P, study_spec *s, vgroup *groups)
                 return -1;
             continue;
         }
-        if (kw_is(t, "id_variables") || kw_is(t, "active")) {
-            if (kw_is(t, "active"))
-                return perr(P, t->line, "'active' views are not supported by batchtile study");
+        if (kw_is(t, "active")) {
+            /* batchtile study samples every variable: Dakota's `active all` */
+            tok *v = next(P);
+            if (!v || !kw_is(v, "all"))
+                return perr(P, t->line, "'active' views other than 'active all' are not "
+                                        "supported by batchtile study (it samples every variable)");
+            continue;
+        }
+        if (kw_is(t, "id_variables")) {
             char *ignored = NULL;
             if (read_string(P, t, &ignored) < 0)
                 return -1;
