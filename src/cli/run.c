@@ -108,9 +108,10 @@ static const char usage[] =
     "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
     "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
     "3 system error, 4 another batchtile runs on the same journal, 75 the\n"
-    "allocation ended first (results written, the rest not run: run the same\n"
-    "command again in a new allocation), 128+N when stopped by signal N\n"
-    "(results still written).\n";
+    "allocation ended first, or --halt or the infrastructure left evaluations\n"
+    "not run (results written: run the same command again, in a new allocation,\n"
+    "for the rest), 128+N when stopped by signal N (results still written;\n"
+    "what it stopped is not run, not failed).\n";
 
 enum {
     O_EXCLUSIVE = CLI_OPT_FIRST_FREE,
