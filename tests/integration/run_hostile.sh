@@ -120,4 +120,38 @@ if [ "$(id -u)" = 0 ] && mkdir full && mkdir full/tiny && mount -t tmpfs -o size
     ok "a full disk: the evaluations it stopped are not run, exit 3"
 fi
 
+# --- 3. the same command right after kill -9: waits for the cleanup --------
+mkdir k9 && cd k9 || exit 1
+batch 4 --sleep 1 >b.in
+bad=0
+for i in $(seq 30); do
+    rm -rf workdir.* batchtile.journal
+    "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out 2>/dev/null &
+    pid=$!
+    for _ in $(seq 300); do
+        [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.02
+    done
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    # at once: its watchdog is still killing the evaluations, and holds the lock
+    "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out >out 2>err
+    rc=$?
+    if [ $rc != 0 ]; then
+        bad=$((bad + 1))
+        [ $bad = 1 ] && fail "re-run $i after kill -9 (pid $pid) exited $rc: $(head -c 400 err); locks: $(cat /proc/locks)"
+    fi
+done
+[ $bad = 0 ] || fail "$bad of 30 immediate re-runs after kill -9 did not complete"
+# a live run still refuses a second one at once
+rm -rf workdir.* batchtile.journal
+"$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out 2>/dev/null &
+pid=$!
+for _ in $(seq 300); do [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.02; done
+expect 4 "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out
+grep_err "another batchtile (pid $pid) is running in this directory"
+kill -TERM $pid; wait $pid 2>/dev/null
+cd ..
+ok "30 immediate re-runs after kill -9 complete; a live run still means exit 4"
+
 finish
