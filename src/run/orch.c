@@ -1139,7 +1139,8 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     free(e->reason);
     e->reason = ok ? NULL : strdup(reason ? reason : "failed");
     journal_eval(o, e, st, ok, !retry, t_end);
-    if (!retry && o->joblog)
+    /* GNU parallel's joblog has no line for a job that did not run */
+    if (!retry && o->joblog && !e->not_run)
         joblog_eval(o, e, st, t_end);
     if (!retry && st && r)
         o->runtime_sum += mono() - r->t0_mono, o->runtime_n++;
@@ -1162,7 +1163,10 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
          * the allocation ended, here when the infrastructure gave up */
         o->nfailed++;
         o->nnotrun++;
-        if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
+        if (r && r->interrupted && o->stopping != STOP_CLOCK) {
+            run_progress_clear(&o->progress);
+            ut_err("evaluation %ld (%s): %s", e->item->eval, cwd, e->reason);
+        } else if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
             run_progress_clear(&o->progress);
             ut_err("evaluation %ld (%s): not run: %s (%d attempt%s spoiled by the "
                    "infrastructure)", e->item->eval, cwd, e->reason, e->infra_tries,
@@ -1308,7 +1312,9 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (add_evidence(e, evid, sizeof evid) > 0)
             e->run->evidence = strdup(evid);
     }
-    if (!text && e->run->interrupted && o->stopping == STOP_CLOCK) {
+    if (!text && e->run->interrupted && o->stopping && !e->run->timed_out) {
+        /* stopped (a signal, a fault of the machine, --halt now, the
+         * allocation's end): not the evaluation's failure, and not run */
         e->not_run = 1;
         snprintf(why, sizeof why, "not run: %s", o->stop_why);
     } else if (!text && !e->run->interrupted && !e->run->timed_out) {
@@ -2227,6 +2233,8 @@ int run_execute(const run_config *c)
         status = 75; /* EX_TEMPFAIL: the allocation ended; run again to finish */
     else if (o->stopping > 0)
         status = 128 + o->stopping;
+    else if (o->nnotrun)
+        status = 75; /* what did not run (the infrastructure, --halt): run again */
 out:
     orch_free(o);
     return status;

@@ -23,6 +23,8 @@ struct submitter {
     const submit_ops *ops;
     launch_env env;    /* ours without this run's token and allocation */
     char mpi[64];      /* srun --mpi=... for a multi-task Slurm job; "" the default */
+    char mpi_req[64];  /* --mpi as asked; resolved into mpi at the first multi-task job */
+    int mpi_ready;     /* mpi resolved */
     char uri[1024];    /* Flux: the instance to submit to ("" the parent) */
     int parent;        /* Flux: flux --parent */
 };
