@@ -2102,11 +2102,11 @@ int run_execute(const run_config *c)
         goto out;
     }
     /* Dakota re-sending failed work for ever: stop it here (resend.h) */
-    if (run_resend_init(&o->resend, &o->batch) < 0 ||
-        run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
-        ut_err("%s", o->resend.key ? msg : "out of memory");
+    run_resend_init(&o->resend, &o->batch);
+    if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
+        ut_err("%s", msg);
         unlink(c->results_path); /* a stale one would be read as this batch's */
-        status = o->resend.key ? RUN_RESEND_STATUS : 3;
+        status = RUN_RESEND_STATUS;
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }

@@ -9,40 +9,16 @@
 #include "run/journal.h"
 #include "util/hash.h"
 
-/* Dakota's batch id: the field before the evaluation number ("B:E",
- * "P:B:E"), -1 for a plain number */
-static long batch_id(const char *eval_id)
-{
-    const char *last = eval_id ? strrchr(eval_id, ':') : NULL;
-    if (!last || last == eval_id)
-        return -1;
-    const char *p = last;
-    while (p > eval_id && p[-1] != ':')
-        p--;
-    char *end;
-    long b = strtol(p, &end, 10);
-    return end == last && b >= 0 ? b : -1;
-}
-
-int run_resend_init(run_resend *r, const run_batch *b)
+void run_resend_init(run_resend *r, const run_batch *b)
 {
     r->key = UT_HASH_INIT;
-    r->batch = -1;
+    r->batch = b->batch_id;
     for (size_t i = 0; i < b->n; i++) {
-        int owned = 0;
-        dak_params *p = run_item_params(b, &b->items[i], &owned);
-        if (!p)
-            return -1;
-        unsigned long long h = dak_params_hash(p); /* the eval_id left out */
-        if (i == 0)
-            r->batch = batch_id(p->eval_id);
-        if (owned)
-            dak_params_free(p);
         long eval = b->items[i].eval;
+        unsigned long long h = b->items[i].hash;
         r->key = ut_hash(r->key, &eval, sizeof eval);
         r->key = ut_hash(r->key, &h, sizeof h);
     }
-    return 0;
 }
 
 void *run_resend_json(const run_resend *r)

@@ -16,12 +16,13 @@
 #define RUN_RESEND_STATUS 5 /* the exit status of a refused re-send */
 
 typedef struct run_resend {
-    uint64_t key; /* the evaluations: their numbers and parameters, in order */
-    long batch;   /* Dakota's batch id (eval_id B:E), -1 when the file has none */
+    uint64_t key; /* the evaluations: their numbers and identities (run_item.hash,
+                   * which leaves the batch number out), in order */
+    long batch;   /* Dakota's batch number (eval_id B:E), -1 when the file has none */
 } run_resend;
 
-/* Fill r for batch b. 0, or -1 when out of memory. */
-int run_resend_init(run_resend *r, const run_batch *b);
+/* Fill r for batch b. */
+void run_resend_init(run_resend *r, const run_batch *b);
 /* Whether the batch r describes is Dakota re-sending failed work: the
  * journal's latest completed runs (limit of them or more, each a different
  * Dakota batch id other than r's) had r's key and ended with failures. Then
