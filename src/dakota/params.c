@@ -443,6 +443,8 @@ dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *nam
             goto fail;
         }
         NEED(p->eval_id = dak_arena_strndup(A, pr.value, pr.vlen));
+        p->eval_id_at = (size_t)(pr.value - L->buf);
+        p->eval_id_len = pr.vlen;
         if (dak_params_set_eval_id(p, p->eval_id) < 0) {
             dak_seterr(err, name, ln.lineno,
                        "expected an eval_id ending in an evaluation number ('7', '1:7'), found %s",
@@ -497,6 +499,8 @@ dak_params *dak_params_parse(const char *buf, size_t len, dak_format fmt, const 
         }
         dak_params *p = dak_params_from_json(j, name, first_line, err);
         json_decref(j);
+        if (p)
+            dak_json_find_eval_id(p, buf, len);
         return p;
     }
     dak_lines L = {buf, len, 0, first_line ? first_line : 1};

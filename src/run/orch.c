@@ -2108,18 +2108,11 @@ int run_execute(const run_config *c)
         goto out;
     }
     /* Dakota re-sending failed work for ever: stop it here (resend.h) */
-    int refuse = 0;
-    if (run_resend_init(&o->resend, &o->batch) < 0) {
-        snprintf(msg, sizeof msg, "%s: %s", c->params_path,
-                 errno == ESTALE ? "changed while this run used it" : strerror(errno));
-        refuse = 3;
-    } else if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
-        unlink(c->results_path); /* a stale one would be read as this batch's */
-        refuse = RUN_RESEND_STATUS;
-    }
-    if (refuse) {
+    run_resend_init(&o->resend, &o->batch);
+    if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
         ut_err("%s", msg);
-        status = refuse;
+        unlink(c->results_path); /* a stale one would be read as this batch's */
+        status = RUN_RESEND_STATUS;
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
