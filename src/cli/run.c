@@ -113,10 +113,11 @@ static const char usage[] =
     "with the reason, on stderr. Exit status: 0 batch results written, 1 usage\n"
     "error (or an evaluation cannot fit this allocation), 2 malformed batch file,\n"
     "3 system error, 4 another batchtile runs on the same journal, 5 Dakota\n"
-    "re-sent failed work (--resend-limit), 75 the\n"
-    "allocation ended first (results written, the rest not run: run the same\n"
-    "command again in a new allocation), 128+N when stopped by signal N\n"
-    "(results still written).\n";
+    "re-sent failed work (--resend-limit), 75 the allocation ended first, or\n"
+    "--halt or the infrastructure left evaluations not run (results written:\n"
+    "run the same command again, in a new allocation, for the rest), 128+N when\n"
+    "stopped by signal N (results still written; what it stopped is not run,\n"
+    "not failed).\n";
 
 enum {
     O_EXCLUSIVE = CLI_OPT_FIRST_FREE,

@@ -141,6 +141,7 @@ static int json_next(dak_batch *b, dak_eval *ev, dak_error *err)
     json_decref(j);
     if (!ev->params)
         return -1;
+    dak_json_find_eval_id(ev->params, L->buf + start, end - start);
     ev->text = L->buf + start;
     ev->len = end - start;
     ev->line = start_line;
@@ -194,6 +195,7 @@ int dak_batch_next(dak_batch *b, dak_eval *ev, dak_error *err)
         return -1;
     ev->text = b->L.buf + first.start;
     ev->len = b->L.pos - first.start;
+    p->eval_id_at -= first.start; /* parsed at its place in the whole batch */
     ev->line = first.lineno;
     ev->index = b->index++;
     ev->params = p;

@@ -56,6 +56,10 @@ dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *nam
 /* Build a parameters record from a parsed JSON object (a jansson json_t *). */
 dak_params *dak_params_from_json(const void *json, const char *name, size_t line,
                                  dak_error *err);
+/* Set p->eval_id_at and eval_id_len: where the "eval_id" member's value
+ * lies in text, the JSON object p was parsed from (jansson keeps no
+ * places). Left unset when text is not such an object. */
+void dak_json_find_eval_id(dak_params *p, const char *text, size_t len);
 /* Set eval and batch from p->eval_id; -1 when the last field is not a number. */
 int dak_params_set_eval_id(dak_params *p, const char *text);
 /* Classify a value's text and set kind, real and integer. */

@@ -443,6 +443,8 @@ dak_params *dak_params_parse_lines(dak_lines *L, dak_format fmt, const char *nam
             goto fail;
         }
         NEED(p->eval_id = dak_arena_strndup(A, pr.value, pr.vlen));
+        p->eval_id_at = (size_t)(pr.value - L->buf);
+        p->eval_id_len = pr.vlen;
         if (dak_params_set_eval_id(p, p->eval_id) < 0) {
             dak_seterr(err, name, ln.lineno,
                        "expected an eval_id ending in an evaluation number ('7', '1:7'), found %s",

@@ -50,6 +50,12 @@ typedef struct dak_params {
     size_t nmeta;
     const char **meta;
     struct dak_arena *arena; /* owns every string and array above */
+    /* where the parser found eval_id's value: its offset and length in the
+     * text parsed (the buffer given to dak_params_parse; in a batch, the
+     * evaluation's dak_eval.text), a JSON string with its quotes; length 0
+     * where not known (a record from dak_params_new; a JSON member name
+     * that is not valid JSON) */
+    size_t eval_id_at, eval_id_len;
 } dak_params;
 
 /* Parse one evaluation's parameters occupying the whole buffer. name is used

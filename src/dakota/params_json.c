@@ -164,3 +164,97 @@ fail:
     dak_params_free(p);
     return NULL;
 }
+
+/* ---- where "eval_id" lies in the object's text --------------------------- */
+
+static size_t skip_jws(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* The end of the string opening at s[i] (just after its closing quote), or 0. */
+static size_t string_end(const char *s, size_t len, size_t i)
+{
+    for (i++; i < len; i++) {
+        if (s[i] == '\\')
+            i++;
+        else if (s[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
+/* The end of the value starting at s[i] (just after its last byte), or 0. */
+static size_t value_end(const char *s, size_t len, size_t i)
+{
+    if (s[i] == '"')
+        return string_end(s, len, i);
+    int depth = 0;
+    for (; i < len; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t e = string_end(s, len, i);
+            if (!e)
+                return 0;
+            i = e - 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                return i; /* the end of a scalar, the object's '}' */
+            if (--depth == 0)
+                return i + 1;
+        } else if (depth == 0 && (c == ',' || c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+            return i;
+        }
+    }
+    return depth == 0 ? i : 0;
+}
+
+/* Whether the member name tok (with its quotes) is key: by its bytes, or
+ * decoded where it holds escapes ("eval\u005fid" is the same name). */
+static int name_is(const char *tok, size_t n, const char *key)
+{
+    size_t kl = strlen(key);
+    if (!memchr(tok, '\\', n))
+        return n == kl + 2 && memcmp(tok + 1, key, kl) == 0;
+    json_t *s = json_loadb(tok, n, JSON_DECODE_ANY, NULL);
+    int is = json_is_string(s) && json_string_length(s) == kl &&
+             memcmp(json_string_value(s), key, kl) == 0;
+    json_decref(s);
+    return is;
+}
+
+void dak_json_find_eval_id(dak_params *p, const char *s, size_t len)
+{
+    /* the object's members in turn (its JSON is valid: jansson read it) */
+    size_t i = skip_jws(s, len, 0);
+    if (i >= len || s[i] != '{')
+        return;
+    for (i++;;) {
+        i = skip_jws(s, len, i);
+        if (i >= len || s[i] != '"')
+            return;
+        size_t name = i, name_end = string_end(s, len, i);
+        if (!name_end)
+            return;
+        i = skip_jws(s, len, name_end);
+        if (i >= len || s[i] != ':')
+            return;
+        i = skip_jws(s, len, i + 1);
+        size_t end = i < len ? value_end(s, len, i) : 0;
+        if (end <= i)
+            return;
+        if (name_is(s + name, name_end - name, "eval_id")) {
+            p->eval_id_at = i;
+            p->eval_id_len = end - i;
+            return;
+        }
+        i = skip_jws(s, len, end);
+        if (i >= len || s[i] != ',')
+            return;
+        i++;
+    }
+}

@@ -20,6 +20,8 @@ dak_params *dak_params_parse(const char *buf, size_t len, dak_format fmt, const 
         }
         dak_params *p = dak_params_from_json(j, name, first_line, err);
         json_decref(j);
+        if (p)
+            dak_json_find_eval_id(p, buf, len);
         return p;
     }
     dak_lines L = {buf, len, 0, first_line ? first_line : 1};

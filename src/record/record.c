@@ -68,7 +68,8 @@ static void decode_run(const rec_reader *rd, void *arg, const json_t *o)
     r.recipe = json_object_get(o, "recipe");
     r.resend = json_object_get(o, "resend");
     r.resend_key = str(r.resend, "key");
-    r.resend_batch = integer(json_object_get(r.resend, "batch"));
+    const json_t *rb = json_object_get(r.resend, "batch");
+    r.resend_batch = json_is_integer(rb) ? (long)json_integer_value(rb) : -1;
     const json_t *nodes = json_object_get(o, "nodes"), *nd;
     size_t i;
     rec_node *nv = calloc(json_array_size(nodes) + 1, sizeof *nv);

@@ -34,7 +34,7 @@ typedef struct rec_run {
     const void *recipe;     /* the run's recipe (a json_t *, run/recipe.h), or NULL */
     const void *resend;     /* {"key","batch"} (a json_t *, run/resend.h), or NULL */
     const char *resend_key; /* decoded from resend: NULL when absent */
-    long resend_batch;
+    long resend_batch;      /* -1 when absent */
 } rec_run;
 
 enum { REC_OTHER = 0, REC_OK, REC_FAILED, REC_NOT_RUN };

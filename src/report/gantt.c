@@ -258,14 +258,17 @@ int report_gantt_svg(const report_run *r, dak_buf *b)
                    "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\">\n"
                    "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
                    WIDTH, height, WIDTH, height);
-    long ok = 0, failed = 0;
+    long ok = 0, failed = 0, not_run = 0;
     for (size_t i = 0; i < r->n; i++)
         if (r->evals[i].final)
-            r->evals[i].ok ? ok++ : failed++;
+            r->evals[i].ok ? ok++ : r->evals[i].not_run ? not_run++ : failed++;
+    char nr[48] = "";
+    if (not_run)
+        snprintf(nr, sizeof nr, ", %ld not run", not_run);
     dak_buf_printf(b,
                    "<text x=\"%d\" y=\"22\" font-size=\"15\" fill=\"#222\">batchtile: %zu attempts "
-                   "(%ld ok, %ld failed) on %d lanes, %.3f s%s</text>\n",
-                   LEFT, r->n, ok, failed, L.lanes, L.span,
+                   "(%ld ok, %ld failed%s) on %d lanes, %.3f s%s</text>\n",
+                   LEFT, r->n, ok, failed, nr, L.lanes, L.span,
                    aggregate ? " (occupancy per pixel: bars are thinner than a pixel)" : "");
 
     /* lanes: a band per node, GPU lanes tinted, labels on the left */

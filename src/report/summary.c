@@ -148,8 +148,8 @@ void report_print(const report_run *r, const char *journal, FILE *out)
     fprintf(out, "  evaluations   %ld in the batch: %ld ok, %ld failed", r->evaluations, s.ok,
             s.failed);
     if (s.not_run)
-        fprintf(out, ", %ld not run (the allocation ended, or the infrastructure failed them)",
-                s.not_run);
+        fprintf(out, ", %ld not run (stopped: a signal, a fault of the machine, the "
+                "allocation's end, or the infrastructure)", s.not_run);
     if (r->resumed)
         fprintf(out, ", %ld taken from the journal", r->resumed);
     if (s.submitted)

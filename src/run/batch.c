@@ -44,32 +44,53 @@ static int check_unique(run_batch *b, char *msg, size_t msgsz)
     return rc;
 }
 
-/* The hash of an evaluation's exact bytes, but for the batch number of its
- * eval_id ("B:E", "P:B:E", and the padding before it): Dakota restarted
- * with -read_restart numbers its batches from 1 again, and an evaluation
- * sent as 3:9 before the kill is the same evaluation as 1:9 after it. */
-static unsigned long long item_hash(const char *text, size_t len, const char *eval_id)
+/* Dakota's batch number in eval_id: the field before the last, when it is
+ * a number ("B:E", "P:B:E"); *field and *last are where it starts and the
+ * last ':'. -1 when there is none ("7", "a:7"). */
+static long batch_field(const char *id, const char **field, const char **last)
 {
-    const char *last = eval_id ? strrchr(eval_id, ':') : NULL;
-    size_t n = eval_id ? strlen(eval_id) : 0;
-    const char *at = NULL;
-    for (size_t i = len; n && i >= n; i--) /* the last occurrence: after the values */
-        if (memcmp(text + i - n, eval_id, n) == 0) {
-            at = text + i - n;
-            break;
-        }
-    if (!last || !at)
+    const char *l = strrchr(id, ':');
+    if (!l)
+        return -1;
+    const char *f = l;
+    while (f > id && f[-1] != ':')
+        f--;
+    if (f == l || l - f > 18)
+        return -1;
+    long n = 0;
+    for (const char *c = f; c < l; c++) {
+        if (*c < '0' || *c > '9')
+            return -1;
+        n = n * 10 + (*c - '0');
+    }
+    *field = f;
+    *last = l;
+    return n;
+}
+
+/* An evaluation's identity: the hash of its exact bytes, but for the batch
+ * number in its eval_id and the padding before that value, left out at the
+ * place where the parser found the eval_id (so a string variable or a label
+ * with the same text stays in). Dakota restarted with -read_restart numbers
+ * its batches from 1 again: an evaluation sent as 3:9 before the kill is the
+ * same evaluation as 1:9 after it. Without a batch number: the exact bytes. */
+static unsigned long long item_key(const char *text, size_t len, const dak_params *p)
+{
+    const char *field, *last;
+    size_t at = p->eval_id_at, n = p->eval_id_len;
+    if (n == 0 || at > len || n > len - at || batch_field(p->eval_id, &field, &last) < 0)
         return ut_hash(UT_HASH_INIT, text, len);
-    const char *ws = at;
-    while (ws > text && (ws[-1] == ' ' || ws[-1] == '\t'))
-        ws--;
-    const char *b = last; /* the batch field: between the colon before last and last */
-    while (b > eval_id && b[-1] != ':')
-        b--;
-    uint64_t h = ut_hash(UT_HASH_INIT, text, (size_t)(ws - text));
-    h = ut_hash(h, eval_id, (size_t)(b - eval_id));
-    h = ut_hash_str(h, last);
-    return ut_hash(h, at + n, len - (size_t)(at + n - text));
+    size_t before = at; /* the text before the value, its padding left out */
+    while (before > 0 && (text[before - 1] == ' ' || text[before - 1] == '\t'))
+        before--;
+    size_t prefix = (size_t)(field - p->eval_id);
+    /* each piece's length hashed too: no two splits of the bytes collide */
+    uint64_t h = ut_hash(UT_HASH_INIT, text, before);
+    h = ut_hash(h, &before, sizeof before);
+    h = ut_hash(h, p->eval_id, prefix);
+    h = ut_hash(h, &prefix, sizeof prefix);
+    h = ut_hash_str(h, last); /* ":E" */
+    return ut_hash(h, text + at + n, len - at - n);
 }
 
 int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, size_t msgsz)
@@ -136,8 +157,12 @@ int run_batch_load(run_batch *b, const char *path, int keep_params, char *msg, s
         item->eval = ev.params->eval;
         /* the exact bytes Dakota wrote: 17 digits that parse to one double
          * are still two different parameters */
-        item->hash = item_hash(ev.text, ev.len, ev.params->eval_id);
         item->bytes = ut_hash(UT_HASH_INIT, ev.text, ev.len);
+        item->hash = item_key(ev.text, ev.len, ev.params);
+        if (b->n == 1) {
+            const char *field, *last;
+            b->batch_id = batch_field(ev.params->eval_id, &field, &last);
+        }
         if (keep_params) {
             item->params = ev.params;
         } else {

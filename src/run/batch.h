@@ -14,8 +14,9 @@ typedef struct run_item {
     size_t len;
     size_t line;        /* where it starts in the batch file */
     long eval;          /* evaluation number */
-    unsigned long long hash;  /* its identity: its exact bytes but Dakota's batch number */
-    unsigned long long bytes; /* of its exact bytes, to tell the file changed underneath */
+    unsigned long long hash; /* its identity (resume, the journal): the hash of its exact
+                              * bytes but for Dakota's batch number (run_batch_load) */
+    unsigned long long bytes; /* the hash of its exact bytes (run_item_copy's check) */
     dak_params *params; /* parsed, when loaded with keep_params (else NULL) */
 } run_item;
 
@@ -24,6 +25,8 @@ typedef struct run_batch {
     ut_map map;       /* the file's bytes; items point into it */
     dak_format format;
     int single;       /* one lone JSON object, not a batch: answered alike */
+    long batch_id;    /* Dakota's batch number in the first evaluation's eval_id
+                       * (the field before the evaluation number), -1 if none */
     size_t n;
     run_item *items;  /* in batch order */
 } run_batch;

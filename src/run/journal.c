@@ -4,17 +4,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record/frame.h"
 #include "record/record.h"
 #include "util/file.h"
+#include "util/log.h"
 #include "util/thread.h"
 
 struct run_journal {
@@ -108,6 +112,86 @@ static int cut_torn_tail(int fd, off_t *size)
     return 0;
 }
 
+/* The pid that took the flock on fd's file (/proc/locks keeps it, the
+ * lock's first owner, even when only a child that inherited the open file
+ * still holds it); 0 when that process is gone (the kernel shows 0 then),
+ * -1 when the lock is not found there. */
+static long lock_owner(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return 0;
+    FILE *f = fopen("/proc/locks", "re");
+    if (!f)
+        return 0;
+    char line[512];
+    long owner = -1;
+    while (owner < 0 && fgets(line, sizeof line, f)) {
+        char type[16];
+        long pid;
+        unsigned maj, min;
+        unsigned long ino;
+        if (sscanf(line, "%*[^:]: %15s %*s %*s %ld %x:%x:%lu", type, &pid, &maj, &min, &ino) == 5 &&
+            strcmp(type, "FLOCK") == 0 && ino == (unsigned long)st.st_ino &&
+            maj == major(st.st_dev) && min == minor(st.st_dev))
+            owner = pid > 0 ? pid : 0;
+    }
+    fclose(f);
+    return owner;
+}
+
+/* Whether pid runs (a zombie, killed and not yet reaped, does not). */
+static int pid_alive(long pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *rp = strrchr(buf, ')');
+    return !(rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'));
+}
+
+/* The journal's lock, taken; or, where the run that took it has died and
+ * only what it left (its watchdog killing its evaluations) holds it still,
+ * taken once that cleanup is over: waited for up to 60 s, said once. 0, or
+ * -1 with errno (EWOULDBLOCK: a live run holds it; *holder its pid). */
+static int lock_journal(int fd, const char *path, long *holder)
+{
+    *holder = 0;
+    int said = 0;
+    for (int i = 0;; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            if (said)
+                ut_err("the earlier run's cleanup is over");
+            return 0;
+        }
+        if (errno != EWOULDBLOCK)
+            return -1;
+        long pid = lock_owner(fd);
+        if (pid < 0) /* no /proc/locks: the pid the journal names */
+            rec_read(path, &(rec_reader){.run = last_run_pid}, &pid);
+        *holder = pid;
+        if (pid < 0 || (pid > 0 && pid_alive(pid)) || i >= 60 * 20) {
+            errno = EWOULDBLOCK;
+            return -1;
+        }
+        if (!said) {
+            char who[48] = "";
+            if (pid > 0)
+                snprintf(who, sizeof who, " (pid %ld)", pid);
+            ut_err("%s: the run that held it%s has died and its evaluations are being killed; "
+                   "waiting for that cleanup (at most 60 s)", path, who);
+            said = 1;
+        }
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
 {
     run_journal *j = calloc(1, sizeof *j);
@@ -122,10 +206,10 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
         return NULL;
     }
     /* one run per journal: the lock goes with the open file, held until exit */
-    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+    long pid = 0;
+    if (lock_journal(j->fd, path, &pid) < 0) {
         int e = errno;
-        long pid = 0;
-        if (e == EWOULDBLOCK)
+        if (e == EWOULDBLOCK && pid <= 0)
             rec_read(path, &(rec_reader){.run = last_run_pid}, &pid);
         if (e == EWOULDBLOCK && pid > 0)
             snprintf(msg, msgsz, "another batchtile (pid %ld) is running in this directory: "

@@ -1166,7 +1166,8 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     free(e->reason);
     e->reason = ok ? NULL : strdup(reason ? reason : "failed");
     journal_eval(o, e, st, ok, !retry, t_end);
-    if (!retry && o->joblog)
+    /* GNU parallel's joblog has no line for a job that did not run */
+    if (!retry && o->joblog && !e->not_run)
         joblog_eval(o, e, st, t_end);
     if (!retry && st && r)
         o->runtime_sum += mono() - r->t0_mono, o->runtime_n++;
@@ -1189,7 +1190,10 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
          * the allocation ended, here when the infrastructure gave up */
         o->nfailed++;
         o->nnotrun++;
-        if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
+        if (r && r->interrupted && o->stopping != STOP_CLOCK) {
+            run_progress_clear(&o->progress);
+            ut_err("evaluation %ld (%s): %s", e->item->eval, cwd, e->reason);
+        } else if (e->infra_tries > 0 && o->stopping != STOP_CLOCK) {
             run_progress_clear(&o->progress);
             ut_err("evaluation %ld (%s): not run: %s (%d attempt%s spoiled by the "
                    "infrastructure)", e->item->eval, cwd, e->reason, e->infra_tries,
@@ -1335,7 +1339,9 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         if (add_evidence(e, evid, sizeof evid) > 0)
             e->run->evidence = strdup(evid);
     }
-    if (!text && e->run->interrupted && o->stopping == STOP_CLOCK) {
+    if (!text && e->run->interrupted && o->stopping && !e->run->timed_out) {
+        /* stopped (a signal, a fault of the machine, --halt now, the
+         * allocation's end): not the evaluation's failure, and not run */
         e->not_run = 1;
         snprintf(why, sizeof why, "not run: %s", o->stop_why);
     } else if (!text && !e->run->interrupted && !e->run->timed_out) {
@@ -2124,18 +2130,11 @@ int run_execute(const run_config *c)
         goto out;
     }
     /* Dakota re-sending failed work for ever: stop it here (resend.h) */
-    int refuse = 0;
-    if (run_resend_init(&o->resend, &o->batch) < 0) {
-        snprintf(msg, sizeof msg, "%s: %s", c->params_path,
-                 errno == ESTALE ? "changed while this run used it" : strerror(errno));
-        refuse = 3;
-    } else if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
-        unlink(c->results_path); /* a stale one would be read as this batch's */
-        refuse = RUN_RESEND_STATUS;
-    }
-    if (refuse) {
+    run_resend_init(&o->resend, &o->batch);
+    if (run_resend_check(&o->resend, c->journal_path, c->resend_limit, msg, sizeof msg)) {
         ut_err("%s", msg);
-        status = refuse;
+        unlink(c->results_path); /* a stale one would be read as this batch's */
+        status = RUN_RESEND_STATUS;
         sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
@@ -2251,6 +2250,8 @@ int run_execute(const run_config *c)
         status = 75; /* EX_TEMPFAIL: the allocation ended; run again to finish */
     else if (o->stopping > 0)
         status = 128 + o->stopping;
+    else if (o->nnotrun)
+        status = 75; /* what did not run (the infrastructure, --halt): run again */
 out:
     orch_free(o);
     return status;

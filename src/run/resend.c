@@ -9,43 +9,16 @@
 #include "record/record.h"
 #include "util/hash.h"
 
-/* Dakota's batch id: the field before the evaluation number ("B:E",
- * "P:B:E"), -1 for a plain number */
-static long batch_id(const char *eval_id)
-{
-    const char *last = eval_id ? strrchr(eval_id, ':') : NULL;
-    if (!last || last == eval_id)
-        return -1;
-    const char *p = last;
-    while (p > eval_id && p[-1] != ':')
-        p--;
-    char *end;
-    long b = strtol(p, &end, 10);
-    return end == last && b >= 0 ? b : -1;
-}
-
-int run_resend_init(run_resend *r, const run_batch *b)
+void run_resend_init(run_resend *r, const run_batch *b)
 {
     r->key = UT_HASH_INIT;
-    r->batch = -1;
-    /* each item's hash is its identity already (the batch number aside,
-     * run/batch.h): nothing is parsed again but the first, for its batch id */
+    r->batch = b->batch_id;
     for (size_t i = 0; i < b->n; i++) {
-        if (i == 0) {
-            int owned = 0;
-            dak_params *p = run_item_params(b, &b->items[0], &owned);
-            if (!p)
-                return -1;
-            r->batch = batch_id(p->eval_id);
-            if (owned)
-                dak_params_free(p);
-        }
         long eval = b->items[i].eval;
         unsigned long long h = b->items[i].hash;
         r->key = ut_hash(r->key, &eval, sizeof eval);
         r->key = ut_hash(r->key, &h, sizeof h);
     }
-    return 0;
 }
 
 void *run_resend_json(const run_resend *r)
@@ -55,44 +28,68 @@ void *run_resend_json(const run_resend *r)
     return json_pack("{s:s,s:I}", "key", hex, "batch", (json_int_t)r->batch);
 }
 
-/* the journal read in order: the chain of latest completed runs with the
- * key that ended with failures, and their distinct batch ids */
-typedef struct chain {
-    char key[17];
-    int in_run;      /* a run record seen, its end not yet */
-    int run_matches; /* that run had the key */
-    long run_batch;
-    long *batches;   /* the chain's distinct batch ids, at most cap */
-    int n, cap;
-} chain;
-
-static void chain_run(void *arg, const rec_run *r)
+int run_resend_decide(const run_resend *r, const run_resend_past *past, size_t n, int limit,
+                      long *first, long *last)
 {
-    chain *c = arg;
-    c->in_run = 1;
-    c->run_matches = r->resend_key && strcmp(r->resend_key, c->key) == 0;
-    c->run_batch = r->resend_batch;
+    if (limit <= 0 || r->batch < 0)
+        return 0;
+    /* back from the latest run: batch numbers going down, each run with
+     * r's key and failures; Dakota numbers its batches upward, so a number
+     * that does not go up is a new Dakota (-read_restart numbers from 1) or
+     * a batch run again by hand: the chain ends there */
+    size_t start = n; /* the chain is past[start..n) */
+    long above = r->batch;
+    while (start > 0) {
+        const run_resend_past *p = &past[start - 1];
+        if (p->key != r->key || p->failed <= 0 || p->interrupted || p->batch < 0 ||
+            p->batch >= above)
+            break;
+        above = p->batch;
+        start--;
+    }
+    if (n - start < (size_t)limit)
+        return 0;
+    *first = past[start].batch;
+    *last = past[n - 1].batch;
+    return 1;
 }
 
-static void chain_end(void *arg, const rec_end *e)
+/* the journal read in order: its completed runs */
+typedef struct reader {
+    run_resend_past *past;
+    size_t n, cap;
+    int in_run; /* a run record seen, its end not yet */
+    run_resend_past cur;
+    int nomem;
+} reader;
+
+static void read_run(void *arg, const rec_run *r)
 {
-    chain *c = arg;
-    if (!c->in_run)
+    reader *rd = arg;
+    rd->in_run = 1; /* a run without its end (killed) is no run here */
+    rd->cur.key = r->resend_key ? strtoull(r->resend_key, NULL, 16) : 0;
+    rd->cur.batch = r->resend_batch;
+}
+
+static void read_end(void *arg, const rec_end *e)
+{
+    reader *rd = arg;
+    if (!rd->in_run)
         return;
-    c->in_run = 0; /* a run without its end (killed) neither extends nor breaks the chain */
-    if (!c->run_matches || e->failed <= 0 || e->interrupted) {
-        c->n = 0;
-        return;
+    rd->in_run = 0;
+    rd->cur.failed = e->failed;
+    rd->cur.interrupted = e->interrupted;
+    if (rd->n == rd->cap) {
+        size_t cap = rd->cap ? rd->cap * 2 : 16;
+        run_resend_past *np = realloc(rd->past, cap * sizeof *np);
+        if (!np) {
+            rd->nomem = 1;
+            return;
+        }
+        rd->past = np;
+        rd->cap = cap;
     }
-    for (int i = 0; i < c->n; i++)
-        if (c->batches[i] == c->run_batch)
-            return; /* the same batch run again (by hand, or a restart): not a re-send */
-    if (c->n < c->cap)
-        c->batches[c->n++] = c->run_batch;
-    else {
-        memmove(c->batches, c->batches + 1, (size_t)(c->cap - 1) * sizeof *c->batches);
-        c->batches[c->cap - 1] = c->run_batch;
-    }
+    rd->past[rd->n++] = rd->cur;
 }
 
 int run_resend_check(const run_resend *r, const char *journal_path, int limit, char *msg,
@@ -100,15 +97,11 @@ int run_resend_check(const run_resend *r, const char *journal_path, int limit, c
 {
     if (limit <= 0 || r->batch < 0)
         return 0;
-    chain c = {.cap = limit, .batches = calloc((size_t)limit, sizeof(long))};
-    if (!c.batches)
-        return 0;
-    snprintf(c.key, sizeof c.key, "%016llx", (unsigned long long)r->key);
-    rec_read(journal_path, &(rec_reader){.run = chain_run, .end = chain_end}, &c);
-    int stop = c.n >= limit;
-    for (int i = 0; stop && i < c.n; i++)
-        if (c.batches[i] == r->batch)
-            stop = 0;
+    reader rd = {0};
+    rec_read(journal_path, &(rec_reader){.run = read_run, .end = read_end}, &rd);
+    long first = 0, last = 0;
+    int stop = !rd.nomem && run_resend_decide(r, rd.past, rd.n, limit, &first, &last);
+    free(rd.past);
     if (stop)
         snprintf(msg, msgsz,
                  "Dakota sent batch %ld with the same evaluations as batches %ld to %ld, each "
@@ -117,7 +110,6 @@ int run_resend_check(const run_resend *r, const char *journal_path, int limit, c
                  "written, so that Dakota stops (exit status %d). Use --on-fail nan or "
                  "--on-fail value:X for a study to survive failures; --resend-limit 0 turns "
                  "this check off",
-                 r->batch, c.batches[0], c.batches[c.n - 1], journal_path, RUN_RESEND_STATUS);
-    free(c.batches);
+                 r->batch, first, last, journal_path, RUN_RESEND_STATUS);
     return stop;
 }

@@ -16,17 +16,33 @@
 #define RUN_RESEND_STATUS 5 /* the exit status of a refused re-send */
 
 typedef struct run_resend {
-    uint64_t key; /* the evaluations: their numbers and parameters, in order */
-    long batch;   /* Dakota's batch id (eval_id B:E), -1 when the file has none */
+    uint64_t key; /* the evaluations: their numbers and identities (run_item.hash,
+                   * which leaves the batch number out), in order */
+    long batch;   /* Dakota's batch number (eval_id B:E), -1 when the file has none */
 } run_resend;
 
-/* Fill r for batch b. 0, or -1 when out of memory. */
-int run_resend_init(run_resend *r, const run_batch *b);
-/* Whether the batch r describes is Dakota re-sending failed work: the
- * journal's latest completed runs (limit of them or more, each a different
- * Dakota batch id other than r's) had r's key and ended with failures. Then
- * 1, with msg saying so and what to do; else 0 (always 0 for limit 0 or a
- * batch without batch ids). */
+/* One earlier run the journal holds, completed (its end record written). */
+typedef struct run_resend_past {
+    uint64_t key;    /* its batch's run_resend key (0 for a run without one) */
+    long batch;      /* its Dakota batch number */
+    long failed;     /* evaluations that failed */
+    int interrupted; /* stopped by a signal */
+} run_resend_past;
+
+/* Fill r for batch b. */
+void run_resend_init(run_resend *r, const run_batch *b);
+/* The decision, from the completed runs past[0..n) (oldest first): whether
+ * r is Dakota re-sending failed work, that is whether the latest runs,
+ * limit of them or more, each had r's key and failures (and was not
+ * interrupted), with batch numbers going up to below r's. A batch number
+ * that does not go up (a Dakota restarted with -read_restart numbers from
+ * 1; a batch run again by hand) is a new start. 1 with *first and *last the
+ * chain's batch numbers, else 0: always 0 for limit 0 or a batch without
+ * batch numbers. */
+int run_resend_decide(const run_resend *r, const run_resend_past *past, size_t n, int limit,
+                      long *first, long *last);
+/* run_resend_decide over the journal at journal_path: 1 with msg saying
+ * so and what to do, else 0 (also when the journal cannot be read). */
 int run_resend_check(const run_resend *r, const char *journal_path, int limit, char *msg,
                      size_t msgsz);
 /* The "resend" member of the journal's run record: {"key":HEX,"batch":B}

@@ -1,6 +1,7 @@
 /* What the schedulers' submitters share (submit/slurm.c, submit/flux.c). */
 #ifndef BATCHTILE_SUBMIT_INTERNAL_H
 #define BATCHTILE_SUBMIT_INTERNAL_H
+#include "launch/backend.h"
 #include "util/proc.h"
 #include "submit.h"
 
@@ -23,6 +24,8 @@ struct submitter {
     const submit_ops *ops;
     ut_env env;    /* ours without this run's token and allocation */
     char mpi[64];      /* srun --mpi=... for a multi-task Slurm job; "" the default */
+    char mpi_req[64];  /* --mpi as asked; resolved into mpi at the first multi-task job */
+    int mpi_ready;     /* mpi resolved */
     char uri[1024];    /* Flux: the instance to submit to ("" the parent) */
     int parent;        /* Flux: flux --parent */
 };

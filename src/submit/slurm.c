@@ -76,8 +76,22 @@ static void sh_quote(FILE *f, const char *w)
 
 /* The job script: the command, exec'd in the work directory (sbatch
  * --chdir), through srun when it has several tasks. */
+/* A multi-task job's srun MPI plugin (--mpi), resolved once; a one-task
+ * job needs none (its script does not use srun). 0, or -1 with msg. */
+static int slurm_mpi_ready(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
+{
+    if (sp->req->ntasks <= 1 || s->mpi_ready)
+        return 0;
+    if (launch_slurm_mpi(s->mpi_req, s->mpi, sizeof s->mpi, msg, msgsz) < 0)
+        return -1;
+    s->mpi_ready = 1;
+    return 0;
+}
+
 static int slurm_prepare(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
 {
+    if (slurm_mpi_ready(s, sp, msg, msgsz) < 0)
+        return -1;
     char path[4096];
     if (script_path(sp, path, sizeof path) < 0) {
         snprintf(msg, msgsz, "work directory name too long");
@@ -139,6 +153,8 @@ static int slurm_parse_id(const char *out, char *id, size_t idsz)
 
 static int slurm_check(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
 {
+    if (slurm_mpi_ready(s, sp, msg, msgsz) < 0)
+        return -1;
     ut_argv a = {0};
     if (ut_argv_add(&a, "sbatch") | ut_argv_add(&a, "--test-only") ||
         add_options(sp, &a) < 0 || ut_argv_add(&a, "--wrap=true") < 0) {

@@ -70,10 +70,9 @@ submitter *submit_new(const char *backend, const char *uri, const char *mpi, cha
             free(s);
             return NULL;
         }
-        if (launch_slurm_mpi(mpi, s->mpi, sizeof s->mpi, msg, msgsz) < 0) {
-            free(s);
-            return NULL;
-        }
+        /* how ranks start matters only to a multi-task job: resolved (and
+         * refused where there is no PMI) by the first one (submit/slurm.c) */
+        snprintf(s->mpi_req, sizeof s->mpi_req, "%s", mpi ? mpi : "auto");
     } else {
         snprintf(msg, msgsz, "the submit route needs a scheduler to submit to, and there is "
                              "none here (no Slurm allocation or sbatch, no Flux instance)");

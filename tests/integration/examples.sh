@@ -3,6 +3,7 @@
 # Slurm cluster started here: two nodes that declare 8 CPUs each, like a
 # small cluster's (their tasks share this machine's cores). `batchtile
 # study` stands in for `dakota -i`: it runs the same input files.
+# examples/flux/ is examples_flux.sh's (real Flux and real Dakota).
 . "$(dirname "$0")/lib.sh"
 EX="$BT_TESTS/../examples"
 start_cluster 2 8

@@ -95,10 +95,11 @@ grep_err "evaluation 1 (workdir.1): FAIL: exit status 3; workdir.1/stderr.txt is
 cd ..
 ok "failure evidence"
 
-# --halt: GNU parallel's spelling; the results file is still whole
+# --halt: GNU parallel's spelling; the results file is still whole, and what
+# did not run makes the exit status 75, never 0
 mkdir halt && cd halt || exit 1
 batch 12 --modes exit:1 >b.in
-expect 0 "$BATCHTILE" run --cores 2 --halt soon,fail=3 --joblog jl -- "$PROBE" b.in r.out
+expect 75 "$BATCHTILE" run --cores 2 --halt soon,fail=3 --joblog jl -- "$PROBE" b.in r.out
 grep_err "--halt soon,fail=3: 3 evaluations failed: starting nothing new, letting what runs finish"
 [ "$(sections r.out)" = 12 ] && [ "$(grep -c '^FAIL' r.out)" = 12 ] || fail "--halt: 12 FAIL sections"
 # (work directories may be made ahead of starting: the joblog says what ran)
@@ -106,11 +107,11 @@ ran=$(tail -n +2 jl | wc -l)
 [ "$ran" -lt 12 ] || fail "--halt soon: $ran of 12 evaluations started"
 grep_err "evaluations not started: FAIL (stopped by --halt soon,fail=3"
 batch 6 --modes exit:2,hang,hang >b2.in
-expect 0 "$BATCHTILE" run --journal j2 --cores 3 --grace 1s --halt now,fail=1 -- "$PROBE" b2.in r2.out
+expect 75 "$BATCHTILE" run --journal j2 --cores 3 --grace 1s --halt now,fail=1 -- "$PROBE" b2.in r2.out
 grep_err "--halt now,fail=1: 1 evaluations failed: starting nothing new, stopping what runs"
 [ "$(grep -c '^FAIL' r2.out)" = 6 ] || fail "--halt now: all 6 FAIL"
 batch 10 --modes exit:1,ok >b3.in
-expect 0 "$BATCHTILE" run --journal j3 --cores 1 --halt soon,fail=30% -- "$PROBE" b3.in r3.out
+expect 75 "$BATCHTILE" run --journal j3 --cores 1 --halt soon,fail=30% -- "$PROBE" b3.in r3.out
 grep_err "--halt soon,fail=30%: 3 of 10 evaluations failed"
 expect 1 "$BATCHTILE" run --halt sometimes -- "$PROBE" b3.in r3.out && grep_err "--halt: expected never, soon,fail=N"
 cd ..

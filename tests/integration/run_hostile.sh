@@ -75,4 +75,83 @@ grep_err "--gpus N says how many it has, or ask for fewer with -n/-g"
 grep -qF -- '--cores 1' "$T/err" && fail "a GPU that is missing: the hint must not suggest --cores"
 ok "help text without %%; a missing GPU's hint is about GPUs"
 
+# --- 5. stopped is not failed: not run everywhere, and never exit 0 ---------
+mkdir stop && cd stop || exit 1
+batch 6 --sleep 60 >b.in
+"$BATCHTILE" run --cores 2 --joblog jl -- "$PROBE" b.in r.out 2>err &
+pid=$!
+for _ in $(seq 300); do
+    [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 2 ] && break
+    sleep 0.1
+done
+kill -TERM $pid
+wait $pid; rc=$?
+[ "$rc" = 143 ] || fail "SIGTERM: exit $rc, expected 143"
+grep -q "evaluation 1 (workdir.1): not run: interrupted by SIGTERM" err || fail "SIGTERM: the stopped evaluations named as not run: $(cat err)"
+grep -q ': FAIL: ' err && fail "SIGTERM: a stopped evaluation is no FAIL: $(cat err)"
+grep -q "6 evaluations: 0 ok, 0 failed, 6 not run" err || fail "SIGTERM: the summary: $(cat err)"
+grep '"type":"eval"' batchtile.journal | grep -q '"status":"failed"' && fail "SIGTERM: journaled as failed: $(grep failed batchtile.journal | head -2)"
+[ "$(grep -c '"status":"not_run"' batchtile.journal)" = 6 ] || fail "SIGTERM: 6 not_run records"
+[ "$(wc -l <jl)" = 1 ] || fail "SIGTERM: the joblog has a line for what did not run: $(cat jl)"
+expect 0 "$BATCHTILE" report --svg g.svg
+grep -q "0 ok, 0 failed, 6 not run" "$T/out" || fail "report: $(cat "$T/out")"
+grep -q 'class="bar failed"' g.svg && fail "the chart draws a stopped evaluation as failed"
+grep -q '0 ok, 0 failed, [0-9]* not run)' g.svg || fail "the chart's title counts what did not run: $(grep -o '([0-9]* ok[^)]*)' g.svg)"
+cd ..
+ok "SIGTERM: the stopped evaluations are not run in the journal, the report, the joblog, the chart"
+
+# a full disk stops the run: what ran is not run, exit 3
+if [ "$(id -u)" = 0 ] && mkdir full && mkdir full/tiny && mount -t tmpfs -o size=2m tmpfs full/tiny 2>/dev/null; then
+    trap 'umount "$T/full/tiny" 2>/dev/null; rm -rf "$T"' EXIT
+    cd full || exit 1
+    printf '#!/bin/sh\nsleep 0.3\nhead -c 40000 /dev/zero >junk.bin || exit 1\nexec "%s" "$@"\n' "$TEXT_BOOK" >sim
+    chmod +x sim
+    make_batch 100 >b.in
+    dd if=/dev/zero of=tiny/fill bs=4k count=300 2>/dev/null
+    (cd tiny && expect 3 "$BATCHTILE" run --cores 2 --joblog "$T/full/jl" --journal "$T/full/j" -- ../sim ../b.in "$T/full/r.out")
+    grep_err "No space left on device: stopping: nothing new is started"
+    grep '"type":"eval"' j | grep -q '"status":"failed"' && fail "a full disk: journaled as failed: $(grep '"status":"failed"' j | head -2)"
+    grep -q '"status":"not_run"' j || fail "a full disk: nothing journaled as not run"
+    nok=$(grep -c '"status":"ok"' j)
+    [ "$(($(wc -l <jl) - 1))" = "$nok" ] || fail "a full disk: the joblog lists only what ran ($nok ok): $(cat jl)"
+    cd ..
+    umount full/tiny
+    trap 'rm -rf "$T"' EXIT
+    ok "a full disk: the evaluations it stopped are not run, exit 3"
+fi
+
+# --- 3. the same command right after kill -9: waits for the cleanup --------
+mkdir k9 && cd k9 || exit 1
+batch 4 --sleep 1 >b.in
+bad=0
+for i in $(seq 30); do
+    rm -rf workdir.* batchtile.journal
+    "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out 2>/dev/null &
+    pid=$!
+    for _ in $(seq 300); do
+        [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 2 ] && break
+        sleep 0.02
+    done
+    kill -9 $pid
+    wait $pid 2>/dev/null
+    # at once: its watchdog is still killing the evaluations, and holds the lock
+    "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out >out 2>err
+    rc=$?
+    if [ $rc != 0 ]; then
+        bad=$((bad + 1))
+        [ $bad = 1 ] && fail "re-run $i after kill -9 (pid $pid) exited $rc: $(head -c 400 err); locks: $(cat /proc/locks)"
+    fi
+done
+[ $bad = 0 ] || fail "$bad of 30 immediate re-runs after kill -9 did not complete"
+# a live run still refuses a second one at once
+rm -rf workdir.* batchtile.journal
+"$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out 2>/dev/null &
+pid=$!
+for _ in $(seq 300); do [ "$(ls workdir.*/probe.0.json 2>/dev/null | wc -l)" -ge 1 ] && break; sleep 0.02; done
+expect 4 "$BATCHTILE" run --cores 2 -- "$PROBE" b.in r.out
+grep_err "another batchtile (pid $pid) is running in this directory"
+kill -TERM $pid; wait $pid 2>/dev/null
+cd ..
+ok "30 immediate re-runs after kill -9 complete; a live run still means exit 4"
+
 finish

@@ -10,6 +10,9 @@
 #       share the real CPUs), so that examples written for real nodes run as shown
 #       BT_SLURM_ACCOUNTING=1: with accounting, so that sacct works: a MariaDB
 #       server and slurmdbd of its own in DIR (packages mariadb-server, slurmdbd)
+#       BT_SLURM_NO_PMI=1: a cluster whose srun offers no PMI plugin (its
+#       PluginDir holds Slurm's plugins but mpi_pmi2 and mpi_pmix*), as
+#       MpiDefault=none clusters without MPI support are
 #   tests/slurm/cluster.sh stop DIR            stop everything it started
 #   export SLURM_CONF=DIR/slurm.conf           then salloc, srun, sinfo use it
 #
@@ -129,6 +132,14 @@ fi
     echo "SelectTypeParameters=CR_Core"
     echo "SchedulerType=sched/backfill"
     echo "MpiDefault=none"
+    if [ "${BT_SLURM_NO_PMI:-0}" = 1 ]; then
+        plugins=$(dirname "$(ls /usr/lib*/slurm*/mpi_none.so /usr/lib*/*/slurm*/mpi_none.so 2>/dev/null | head -n1)")
+        mkdir -p "$dir/plugins"
+        for f in "$plugins"/*; do
+            case "${f##*/}" in mpi_pmi2*|mpi_pmix*) ;; *) ln -sf "$f" "$dir/plugins/" ;; esac
+        done
+        echo "PluginDir=$dir/plugins"
+    fi
     echo "ReturnToService=2"
     echo "JobCompType=jobcomp/none"
     if [ "$acct" = 1 ]; then

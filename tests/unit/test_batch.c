@@ -24,9 +24,18 @@ static void split_fixture(const char *name, dak_format fmt, size_t expect_n)
         } else {
             assert_true(ev.text[0] == '{' && ev.text[ev.len - 1] == '}');
         }
+        /* where the parser found the eval_id: its value's bytes, in the
+         * evaluation's text (a JSON string with its quotes) */
+        char want[64];
+        snprintf(want, sizeof want, fmt == DAK_FMT_JSON ? "\"1:%zu\"" : "1:%zu", n + 1);
+        assert_int_equal(ev.params->eval_id_len, strlen(want));
+        assert_true(ev.params->eval_id_at + ev.params->eval_id_len <= ev.len);
+        assert_memory_equal(ev.text + ev.params->eval_id_at, want, strlen(want));
         dak_params *alone = dak_params_parse(ev.text, ev.len, fmt, "alone", ev.line, &err);
         if (!alone)
             fail_msg("%zu: %s", err.line, err.msg);
+        assert_int_equal(alone->eval_id_at, ev.params->eval_id_at);
+        assert_int_equal(alone->eval_id_len, ev.params->eval_id_len);
         assert_true(dak_params_hash(alone) == dak_params_hash(ev.params));
         assert_string_equal(alone->eval_id, ev.params->eval_id);
         dak_params_free(alone);
@@ -140,6 +149,37 @@ static void empty_json_batch(void **state)
     dak_batch_close(b);
 }
 
+/* The eval_id's place in a JSON object, whatever else holds its text. */
+static void json_eval_id_place(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text, *value;
+    } cases[] = {
+        /* a string variable and metadata with the eval_id's text, before and after it */
+        {"{\"variables\": [{\"label\": \"eval_id\", \"value\": \"2:5\"}], \"responses\": [],"
+         " \"eval_id\" :\n \"2:5\" , \"metadata\": [\"2:5\"]}", "\"2:5\""},
+        /* eval_id first, a number */
+        {"  {\"eval_id\":5,\"variables\":[],\"responses\":[]}", "5"},
+        /* the member name written with an escape is the same name */
+        {"{\"variables\":[],\"responses\":[],\"eval\\u005fid\":\"1:5\"}", "\"1:5\""},
+        /* an escaped quote in a string before it */
+        {"{\"variables\":[{\"label\":\"s\",\"value\":\"a\\\"b\"}],\"responses\":[],"
+         "\"eval_id\":\"3:5\"}", "\"3:5\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        dak_error err;
+        const char *t = cases[i].text;
+        dak_params *p = dak_params_parse(t, strlen(t), DAK_FMT_JSON, "t.json", 1, &err);
+        if (!p)
+            fail_msg("case %zu: %s", i, err.msg);
+        assert_int_equal(p->eval, 5);
+        assert_int_equal(p->eval_id_len, strlen(cases[i].value));
+        assert_memory_equal(t + p->eval_id_at, cases[i].value, strlen(cases[i].value));
+        dak_params_free(p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +190,7 @@ int main(void)
         cmocka_unit_test(old_files_without_metadata),
         cmocka_unit_test(malformed_json_batches),
         cmocka_unit_test(empty_json_batch),
+        cmocka_unit_test(json_eval_id_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
