@@ -13,6 +13,6 @@ timed_run() {
     t1=$(date +%s.%N)
     [ "$(python3 "$here/../tests/integration/dakota_sections.py" results.out)" = "$n" ] ||
         { echo "$name: wrong results" >&2; exit 1; }
-    echo "$name $(echo "$t1 - $t0" | bc)" >>"$times"
     cd ..
+    echo "$name $(echo "$t1 - $t0" | bc)" >>"$times" # beside the run directories
 }
