@@ -26,6 +26,7 @@
 #include "launch/proc.h"
 #include "launch/tree.h"
 #include "plan/rules.h"
+#include "order.h"
 #include "prestage.h"
 #include "progress.h"
 #include "recipe.h"
@@ -94,6 +95,10 @@ typedef struct ev_state {
 } ev_state;
 
 typedef struct orch {
+    /* a submission's paths, built for submit_job (too large for the stack) */
+    struct {
+        char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
+    } spec_paths;
     const run_config *cfg;
     run_batch batch;
     run_resend resend; /* the batch's identity for the re-send check */
@@ -483,14 +488,6 @@ static void resume_submit(void *arg, const rec_submit *s)
     rc->job_attempt[idx] = s->attempt;
 }
 
-static const run_batch *sort_batch;
-static int by_item_eval(const void *a, const void *b)
-{
-    long x = sort_batch->items[*(const size_t *)a].eval;
-    long y = sort_batch->items[*(const size_t *)b].eval;
-    return x < y ? -1 : x > y;
-}
-
 static int results_path(const orch *o, long eval, char *out, size_t outsz)
 {
     return run_workdir_file(&o->cfg->layout, eval, o->cfg->layout.results_file, out, outsz);
@@ -538,10 +535,11 @@ static int resume(orch *o, char *msg, size_t msgsz)
         status = -1;
         goto out;
     }
-    for (size_t i = 0; i < o->batch.n; i++)
-        rc.order[i] = i;
-    sort_batch = &o->batch;
-    qsort(rc.order, o->batch.n, sizeof *rc.order, by_item_eval);
+    if (run_order_by_eval(rc.order, &o->batch) < 0) {
+        snprintf(msg, msgsz, "out of memory");
+        status = -1;
+        goto out;
+    }
     rec_read(c->journal_path,
              &(rec_reader){.run = resume_run, .eval = resume_eval, .submit = resume_submit,
                            .end = resume_end},
@@ -887,7 +885,8 @@ static void submit_eval(orch *o, ev_state *e)
     char msg[PATH_MAX + 1024], id[128];
     if (stage_eval(o, e) < 0)
         return;
-    static char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
+    char *wd = o->spec_paths.wd, *out = o->spec_paths.out, *err = o->spec_paths.err,
+         *origin = o->spec_paths.origin;
     submit_spec sp;
     if (submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) < 0) {
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
@@ -1644,15 +1643,6 @@ static void history_record(void *arg, const rec_eval *r)
         }
 }
 
-static const double *sort_keys;
-static int by_key(const void *a, const void *b)
-{
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    if (sort_keys[x] != sort_keys[y])
-        return sort_keys[x] > sort_keys[y] ? -1 : 1;
-    return x < y ? -1 : x > y;
-}
-
 /* The order evaluations start in: the batch's, or largest first (cores x
  * time limit, where known), or longest first (the mean runtime the journal
  * recorded for the plan, else its time limit); ties keep batch order. */
@@ -1667,6 +1657,7 @@ static int compute_order(orch *o)
     }
     for (size_t i = 0; i < n; i++)
         o->start_order[i] = i;
+    int rc = 0;
     if (o->cfg->order == RUN_ORDER_LONGEST)
         rec_read(o->cfg->journal_path, &(rec_reader){.eval = history_record}, o);
     if (o->cfg->order != RUN_ORDER_BATCH) {
@@ -1680,11 +1671,10 @@ static int compute_order(orch *o)
                 key[i] = (pl->hist_n ? pl->hist_sum / (double)pl->hist_n : pl->time_limit) +
                          cores * 1e-9;
         }
-        sort_keys = key;
-        qsort(o->start_order, n, sizeof *o->start_order, by_key);
+        rc = run_order_by_key(o->start_order, key, n);
     }
     free(key);
-    return 0;
+    return rc;
 }
 
 /* The plans: the command line's, and one per rule of --rules; each
@@ -1694,7 +1684,7 @@ static int compute_order(orch *o)
 static int setup_plans(orch *o)
 {
     const run_config *c = o->cfg;
-    static char msg[8192];
+    char msg[8192];
     if (c->rules_path) {
         if (plan_rules_load(&o->rules, c->rules_path, &c->req, c->time_limit, msg,
                             sizeof msg) < 0) {
@@ -1847,7 +1837,8 @@ static int dry_run(orch *o)
         else if (o->have_rules)
             snprintf(rule, sizeof rule, "  no rule (the command line's options)");
         if (plan->submit) {
-            static char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
+            char *wd = o->spec_paths.wd, *out = o->spec_paths.out, *err = o->spec_paths.err,
+                 *origin = o->spec_paths.origin;
             char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
             submit_spec sp;
             if (!run_get(e)) {
