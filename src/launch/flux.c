@@ -150,7 +150,13 @@ static void on_result(flux_future_t *f, void *arg)
         st.t_start = t_run;
         st.t_end = t_cleanup;
         char code[64] = "";
-        if (waitstatus >= 0 && WIFEXITED(waitstatus)) {
+        if (waitstatus >= 0 && WIFEXITED(waitstatus) && WEXITSTATUS(waitstatus) > 128 &&
+            WEXITSTATUS(waitstatus) < 128 + 65) {
+            /* the job shell reports a task killed by signal N as 128+N
+             * (flux jobs' returncode reads it the same way) */
+            st.signo = WEXITSTATUS(waitstatus) - 128;
+            snprintf(code, sizeof code, "killed by signal %d; ", st.signo);
+        } else if (waitstatus >= 0 && WIFEXITED(waitstatus)) {
             st.exited = 1;
             st.code = WEXITSTATUS(waitstatus);
             snprintf(code, sizeof code, "exit status %d; ", st.code);

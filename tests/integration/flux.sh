@@ -60,6 +60,11 @@ cd ..
 mkdir clock && cd clock
 python3 "$BT_TESTS/integration/make_batch.py" 60 --sleep-uniform 2:4 --seed 3 >batch.in
 flux alloc -N1 -t 1m batchtile run -- probe batch.in results.out 2>err; echo "clock rc=$?"
+cd ..
+# an evaluation whose -t would outlive the allocation never starts
+mkdir long && cd long
+python3 "$BT_TESTS/integration/make_batch.py" 4 >batch.in
+PROBE_LOG=$PWD/log flux alloc -N1 -t 1m batchtile run -t 5m -- probe batch.in results.out 2>err; echo "long rc=$?"
 SH
 chmod +x inside.sh
 timeout 300 "$BT_FLUX" start --test-size=3 bash "$T/inside.sh" "$T" >inside.out 2>&1
@@ -106,5 +111,19 @@ grep -q "evaluations not started, .* stopped; run the same command in a new allo
     fail "flux clock: $(cat clock/err)"
 grep -q ': FAIL: ' clock/err && fail "flux clock: nothing is the simulation's failure: $(cat clock/err)"
 [ "$(sections clock/results.out)" = 60 ] || fail "flux clock: 60 sections"
+# the pool, not Flux's queue, holds what has no room yet: those never start
+grep -q "[1-9][0-9]* evaluations not started" clock/err ||
+    fail "flux clock: what had no room yet is not started (not submitted): $(cat clock/err)"
+python3 - <<'PY' || fail "flux clock: the journal"
+import json
+final = [json.loads(l) for l in open('clock/batchtile.journal')]
+final = [r for r in final if r.get('type') == 'eval' and r['final']]
+notrun = [r for r in final if r['status'] == 'not_run']
+assert notrun and any(not r['workdir'] and not r.get('backend_job') for r in notrun), notrun[:3]
+PY
 ok "the clock under Flux (flux_job_timeleft): exit 75, the rest not run"
+grep -q "long rc=75" inside.out || fail "-t 5m in a 1-minute flux alloc: exit 75: $(cat long/err)"
+[ -e long/log ] && fail "-t 5m in a 1-minute flux alloc: nothing may start ($(wc -l <long/log) did)"
+grep -q "before -t 300s would" long/err || fail "-t 5m: the reason: $(cat long/err)"
+ok "-t 5m with 1 minute left (flux alloc -t 1m): never started, exit 75"
 finish
