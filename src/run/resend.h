@@ -1,6 +1,6 @@
 /* Dakota's endless re-send: Dakota 6.21, given {"fail": true} in JSON batch
  * results under failure_capture recover, sends the rest of the batch again
- * under a new batch id, forever (each time the driver runs it all again).
+ * under a new batch id, forever (the failed evaluations run each time).
  * Recognised from the journal: the same evaluations (numbers and
  * parameters, the batch id aside) handed again after `limit` successive
  * batches that each ended with failures; the run then stops before running
