@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "hostlist.h"
-#include "launch/proc.h"
+#include "util/proc.h"
 
 static const char *env2(const char *a, const char *b)
 {
@@ -144,7 +144,7 @@ double alloc_slurm_ends_at(void)
     char out[256] = "", jid[64];
     snprintf(jid, sizeof jid, "%s", id);
     char *argv[] = {"squeue", "-h", "-j", jid, "-o", "%L", NULL};
-    if (launch_capture(argv, out, sizeof out) != 0)
+    if (ut_capture(argv, out, sizeof out) != 0)
         return 0;
     double left = alloc_slurm_parse_left(out);
     if (left < 0) /* UNLIMITED, NOT_SET, INVALID */

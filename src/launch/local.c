@@ -57,8 +57,8 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         sets[2] = b->res->gpu_var;
         sets[3] = gpus;
     }
-    launch_env env;
-    if (launch_env_build(&env, sets) < 0) {
+    ut_env env;
+    if (ut_env_build(&env, sets) < 0) {
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
@@ -86,19 +86,19 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
             free(rank_cpus[r]);
         free(rank_cpus);
         if (!mpi_argv) {
-            launch_env_free(&env);
+            ut_env_free(&env);
             snprintf(msg, msgsz, "out of memory");
             return -1;
         }
         argv = mpi_argv;
     }
 
-    launch_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0,
+    ut_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0,
                        j->outputs_ready};
-    pid_t pid = launch_proc_spawn(&sp);
+    pid_t pid = ut_proc_spawn(&sp);
     int e = errno;
-    launch_env_free(&env);
-    launch_argv_free(mpi_argv);
+    ut_env_free(&env);
+    ut_argv_free(mpi_argv);
     return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 

@@ -9,14 +9,14 @@
 
 int launch_mpi_detect(launch_mpi *m, char *msg, size_t msgsz)
 {
-    if (launch_resolve_command("mpiexec", m->path, sizeof m->path) < 0) {
+    if (ut_resolve_command("mpiexec", m->path, sizeof m->path) < 0) {
         snprintf(msg, msgsz, "multi-task evaluations need mpiexec, and none is on PATH "
                              "(install MPICH, or use --mpi none)");
         return -1;
     }
     char out[4096];
     char *argv[] = {m->path, "--version", NULL};
-    launch_capture(argv, out, sizeof out);
+    ut_capture(argv, out, sizeof out);
     if (strstr(out, "HYDRA") || strstr(out, "MPICH"))
         m->flavor = LAUNCH_MPI_MPICH;
     else if (strstr(out, "Open MPI") || strstr(out, "OpenRTE") || strstr(out, "open-mpi"))
@@ -28,17 +28,17 @@ int launch_mpi_detect(launch_mpi *m, char *msg, size_t msgsz)
 
 char **launch_mpi_argv(const launch_mpi *m, int ntasks, char *const *rank_cpus, char *const *cmd)
 {
-    launch_argv a = {NULL, 0, 0};
+    ut_argv a = {NULL, 0, 0};
     char num[32];
-    int bad = launch_argv_add(&a, "%s", m->path);
+    int bad = ut_argv_add(&a, "%s", m->path);
     snprintf(num, sizeof num, "%d", ntasks);
     switch (m->flavor) {
     case LAUNCH_MPI_MPICH:
         /* this host only (not the nodes of an enclosing Slurm job), each
          * rank bound to its own cores */
-        bad |= launch_argv_add(&a, "%s", "-launcher") | launch_argv_add(&a, "%s", "fork");
-        bad |= launch_argv_add(&a, "%s", "-hosts") | launch_argv_add(&a, "%s", "localhost");
-        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num);
+        bad |= ut_argv_add(&a, "%s", "-launcher") | ut_argv_add(&a, "%s", "fork");
+        bad |= ut_argv_add(&a, "%s", "-hosts") | ut_argv_add(&a, "%s", "localhost");
+        bad |= ut_argv_add(&a, "%s", "-n") | ut_argv_add(&a, "%s", num);
         if (rank_cpus) {
             size_t len = 6;
             for (int i = 0; i < ntasks; i++)
@@ -54,26 +54,26 @@ char **launch_mpi_argv(const launch_mpi *m, int ntasks, char *const *rank_cpus, 
                     strcat(b, ",");
                 strcat(b, rank_cpus[i]);
             }
-            bad |= launch_argv_add(&a, "%s", "-bind-to") | launch_argv_add(&a, "%s", b);
+            bad |= ut_argv_add(&a, "%s", "-bind-to") | ut_argv_add(&a, "%s", b);
             free(b);
         }
         break;
     case LAUNCH_MPI_OPENMPI:
         /* ranks inherit the evaluation's CPU set; Open MPI refuses root
          * unless told, and running as root must work */
-        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num) | launch_argv_add(&a, "%s", "--bind-to") |
-               launch_argv_add(&a, "%s", "none") | launch_argv_add(&a, "%s", "--oversubscribe");
+        bad |= ut_argv_add(&a, "%s", "-n") | ut_argv_add(&a, "%s", num) | ut_argv_add(&a, "%s", "--bind-to") |
+               ut_argv_add(&a, "%s", "none") | ut_argv_add(&a, "%s", "--oversubscribe");
         if (geteuid() == 0)
-            bad |= launch_argv_add(&a, "%s", "--allow-run-as-root");
+            bad |= ut_argv_add(&a, "%s", "--allow-run-as-root");
         break;
     default:
-        bad |= launch_argv_add(&a, "%s", "-n") | launch_argv_add(&a, "%s", num);
+        bad |= ut_argv_add(&a, "%s", "-n") | ut_argv_add(&a, "%s", num);
         break;
     }
     for (size_t i = 0; cmd[i]; i++)
-        bad |= launch_argv_add(&a, "%s", cmd[i]);
+        bad |= ut_argv_add(&a, "%s", cmd[i]);
     if (bad) {
-        launch_argv_free(a.v);
+        ut_argv_free(a.v);
         return NULL;
     }
     return a.v;

@@ -19,7 +19,7 @@ typedef struct launch_mpi {
 int launch_mpi_detect(launch_mpi *m, char *msg, size_t msgsz);
 /* The argv prefix that starts ntasks ranks, rank i bound to rank_cpus[i]
  * ("0+1"); NULL rank_cpus: no binding. Returns a malloc'd NULL-terminated
- * array of malloc'd strings (free with launch_argv_free), or NULL. */
+ * array of malloc'd strings (free with ut_argv_free), or NULL. */
 char **launch_mpi_argv(const launch_mpi *m, int ntasks, char *const *rank_cpus,
                        char *const *cmd);
 

@@ -27,8 +27,8 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     slurm_be *S = (slurm_be *)b;
     const pool_placement *pl = j->place;
     const pool_request *q = j->req;
-    launch_argv a = {NULL, 0, 0};
-    int bad = launch_argv_add(&a, "%s", S->srun);
+    ut_argv a = {NULL, 0, 0};
+    int bad = ut_argv_add(&a, "%s", S->srun);
 
     /* exactly the nodes the pool chose */
     size_t len = 0;
@@ -50,12 +50,12 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     int cpt = q->cores_per_task;
     if (q->exclusive) /* whole nodes: the tasks spread over all their cores */
         cpt = pl->slices[0].ncores / (pl->slices[0].ntasks ? pl->slices[0].ntasks : 1);
-    bad |= launch_argv_add(&a, "--nodelist=%s", nodes) | launch_argv_add(&a, "--nodes=%d", pl->nslices) |
-           launch_argv_add(&a, "--ntasks=%d", q->ntasks) | launch_argv_add(&a, "--cpus-per-task=%d", cpt);
+    bad |= ut_argv_add(&a, "--nodelist=%s", nodes) | ut_argv_add(&a, "--nodes=%d", pl->nslices) |
+           ut_argv_add(&a, "--ntasks=%d", q->ntasks) | ut_argv_add(&a, "--cpus-per-task=%d", cpt);
     free(nodes);
     char hostfile[4096] = "";
     if (uniform) {
-        bad |= launch_argv_add(&a, "--ntasks-per-node=%d", pl->slices[0].ntasks);
+        bad |= ut_argv_add(&a, "--ntasks-per-node=%d", pl->slices[0].ntasks);
     } else {
         /* uneven counts per node: name each task's node (SLURM_HOSTFILE) */
         snprintf(hostfile, sizeof hostfile, "%s/.batchtile.hosts", j->cwd);
@@ -64,7 +64,7 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         if (!f && hfd >= 0)
             close(hfd);
         if (!f) {
-            launch_argv_free(a.v);
+            ut_argv_free(a.v);
             snprintf(msg, msgsz, "%s: %s", hostfile, strerror(errno));
             return -1;
         }
@@ -72,37 +72,37 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
             for (int t = 0; t < pl->slices[i].ntasks; t++)
                 fprintf(f, "%s\n", b->res->nodes[pl->slices[i].node].name);
         fclose(f);
-        bad |= launch_argv_add(&a, "--distribution=arbitrary");
+        bad |= ut_argv_add(&a, "--distribution=arbitrary");
     }
     if (q->gpus_per_task > 0)
-        bad |= launch_argv_add(&a, "--gpus-per-task=%d", q->gpus_per_task);
+        bad |= ut_argv_add(&a, "--gpus-per-task=%d", q->gpus_per_task);
     /* only the cores asked for, and none of the job's memory reserved, so
      * that steps run side by side */
-    bad |= launch_argv_add(&a, "%s", S->exact ? "--exact" : "--exclusive") | launch_argv_add(&a, "--mem=0");
+    bad |= ut_argv_add(&a, "%s", S->exact ? "--exact" : "--exclusive") | ut_argv_add(&a, "--mem=0");
     /* after a node failure Slurm shrinks the job, and (22.05) no longer gives
      * back the cores of steps that end after that: new steps would wait for
      * them forever. The pool still keeps evaluations from sharing cores. */
     if (S->overlap)
-        bad |= launch_argv_add(&a, "--overlap");
+        bad |= ut_argv_add(&a, "--overlap");
     if (S->mpi[0])
-        bad |= launch_argv_add(&a, "--mpi=%s", S->mpi);
-    bad |= launch_argv_add(&a, "--job-name=batchtile.%ld", j->eval);
+        bad |= ut_argv_add(&a, "--mpi=%s", S->mpi);
+    bad |= ut_argv_add(&a, "--job-name=batchtile.%ld", j->eval);
     for (size_t i = 0; j->argv[i]; i++)
-        bad |= launch_argv_add(&a, "%s", j->argv[i]);
+        bad |= ut_argv_add(&a, "%s", j->argv[i]);
 
-    launch_env env = {0};
+    ut_env env = {0};
     const char *sets[] = {"SLURM_HOSTFILE", hostfile, NULL, NULL};
-    if (bad || launch_env_build(&env, hostfile[0] ? sets : NULL) < 0) {
-        launch_argv_free(a.v);
+    if (bad || ut_env_build(&env, hostfile[0] ? sets : NULL) < 0) {
+        ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    launch_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0,
+    ut_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0,
                        j->outputs_ready};
-    pid_t pid = launch_proc_spawn(&sp);
+    pid_t pid = ut_proc_spawn(&sp);
     int e = errno;
-    launch_env_free(&env);
-    launch_argv_free(a.v);
+    ut_env_free(&env);
+    ut_argv_free(a.v);
     return launch_proc_started(b, j, pid, e, msg, msgsz);
 }
 
@@ -141,7 +141,7 @@ static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, 
     static char out[65536];
     char *show[] = {"scontrol", "show", "config", NULL};
     char deflt[64] = "";
-    if (launch_capture(show, out, sizeof out) == 0) {
+    if (ut_capture(show, out, sizeof out) == 0) {
         const char *m = strstr(out, "MpiDefault");
         if (m && (m = strchr(m, '=')) != NULL)
             sscanf(m + 1, " %63s", deflt);
@@ -150,7 +150,7 @@ static int slurm_mpi_auto(const char *srun, char *mpi, size_t mpisz, char *msg, 
         return 0; /* srun's default starts MPI programs */
     char *list[] = {(char *)srun, "--mpi=list", NULL};
     out[0] = '\0';
-    launch_capture(list, out, sizeof out);
+    ut_capture(list, out, sizeof out);
     static const char *const prefer[] = {"pmi2", "pmix", NULL};
     for (int i = 0; prefer[i]; i++)
         if (mpi_listed(out, prefer[i])) {
@@ -175,7 +175,7 @@ int launch_slurm_mpi(const char *mpi, char *plugin, size_t pluginsz, char *msg, 
     }
     if (strcmp(mpi, "auto") == 0) {
         char srun[4096];
-        if (launch_resolve_command("srun", srun, sizeof srun) < 0) {
+        if (ut_resolve_command("srun", srun, sizeof srun) < 0) {
             snprintf(msg, msgsz, "Slurm's srun is not on PATH");
             return -1;
         }
@@ -256,7 +256,7 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
      * disabled"): keep them a little longer (BATCHTILE_SLURM_RELEASE_DELAY, s) */
     const char *d = getenv("BATCHTILE_SLURM_RELEASE_DELAY");
     S->pb.base.release_delay = d ? atof(d) : 0.01;
-    if (launch_resolve_command("srun", S->srun, sizeof S->srun) < 0) {
+    if (ut_resolve_command("srun", S->srun, sizeof S->srun) < 0) {
         snprintf(msg, msgsz, "the slurm backend needs srun, and none is on PATH");
         free(S);
         return NULL;
@@ -269,7 +269,7 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
     }
     /* --exact appeared in Slurm 20.11; before it, --exclusive meant the same for steps */
     char out[256] = "", *argv[] = {S->srun, "--version", NULL};
-    launch_capture(argv, out, sizeof out);
+    ut_capture(argv, out, sizeof out);
     int major = 0, minor = 0;
     const char *v = strpbrk(out, "0123456789");
     if (v)

@@ -12,8 +12,6 @@
 #include "util/file.h"
 #include "util/hash.h"
 
-const char *const plan_sched_names[PLAN_NSCHED] = {"account", "partition", "qos", "reservation",
-                                                   "constraint"};
 
 /* One line being read: its bytes, where we are, and where errors go. */
 typedef struct scan {
@@ -344,9 +342,9 @@ static int parse_options(scan *sc, plan_rule *r)
                 return err_at(sc, wpos, "out of memory");
             continue;
         }
-        for (int k = 0; k < PLAN_NSCHED && !done; k++) {
+        for (int k = 0; k < SUBMIT_NSCHED && !done; k++) {
             char opt[32];
-            snprintf(opt, sizeof opt, "--%s", plan_sched_names[k]);
+            snprintf(opt, sizeof opt, "--%s", submit_sched_names[k]);
             size_t ol = strlen(opt);
             if (strncmp(w, opt, ol) != 0 || (w[ol] != '\0' && w[ol] != '='))
                 continue;
@@ -414,7 +412,7 @@ static void rule_free(plan_rule *r)
     for (int i = 0; i < r->nsched_args; i++)
         free(r->sched_args[i]);
     free(r->sched_args);
-    for (int k = 0; k < PLAN_NSCHED; k++)
+    for (int k = 0; k < SUBMIT_NSCHED; k++)
         free(r->sched[k]);
     free(r->text);
 }

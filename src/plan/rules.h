@@ -8,6 +8,7 @@
 
 #include "dakota/params.h"
 #include "sched/pool.h"
+#include "submit/submit.h"
 
 typedef enum plan_route { PLAN_TILE, PLAN_SUBMIT } plan_route;
 typedef enum plan_op { PLAN_EQ, PLAN_NE, PLAN_LT, PLAN_LE, PLAN_GT, PLAN_GE } plan_op;
@@ -24,10 +25,6 @@ typedef struct plan_term {
     int col;    /* where NAME starts (1-based) */
 } plan_term;
 
-/* The scheduler's options of a submit rule, as written. */
-enum { PLAN_ACCOUNT, PLAN_PARTITION, PLAN_QOS, PLAN_RESERVATION, PLAN_CONSTRAINT, PLAN_NSCHED };
-extern const char *const plan_sched_names[PLAN_NSCHED]; /* "account", "partition", ... */
-
 typedef struct plan_rule {
     int line;
     char *text;          /* the line as written, trimmed (for --dry-run) */
@@ -39,7 +36,7 @@ typedef struct plan_rule {
     double time_limit;   /* seconds, 0 none: the rule's -t or the command line's */
     char **cmd;          /* the rule's own COMMAND ARG... (after --), or NULL */
     int ncmd;
-    char *sched[PLAN_NSCHED];  /* --account=... (submit); NULL when not given */
+    char *sched[SUBMIT_NSCHED]; /* --account=... (submit.h); NULL when not given */
     char **sched_args;   /* --sched-arg=... verbatim, in order */
     int nsched_args;
     unsigned long long hash; /* of the rule as parsed: names it across runs */

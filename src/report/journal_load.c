@@ -1,41 +1,21 @@
+/* A run as its journal tells it (journal_load.h), from the decoded records. */
 #include "journal_load.h"
-
-#include <limits.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "run/journal.h"
+#include "record/record.h"
 
 typedef struct ctx {
     report_run *r;
     size_t cap;
 } ctx;
 
-static char *dupstr(json_t *v)
+static char *dupstr(const char *v)
 {
-    return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
-}
-
-static double num(json_t *v)
-{
-    return json_is_number(v) ? json_number_value(v) : 0;
-}
-
-/* A whole number field, clamped to [lo, hi] (a journal is input: a huge
- * or non-finite number must not be an undefined conversion). */
-static long whole(json_t *v, long lo, long hi)
-{
-    double d = num(v);
-    if (!(d >= (double)lo))
-        return lo;
-    if (d > (double)hi)
-        return hi;
-    return (long)d;
+    return v ? strdup(v) : NULL;
 }
 
 static void clear_run(report_run *r)
@@ -59,96 +39,92 @@ static int node_index(report_run *r, const char *name)
     return r->nnodes++;
 }
 
-static int *ints(json_t *a, int *n)
+static int *ints(const int *v, int n)
 {
-    *n = (int)json_array_size(a);
-    int *v = calloc((size_t)(*n > 0 ? *n : 1), sizeof *v);
-    for (int i = 0; v && i < *n; i++)
-        v[i] = (int)json_integer_value(json_array_get(a, (size_t)i));
-    return v;
+    int *c = calloc((size_t)(n > 0 ? n : 1), sizeof *c);
+    if (c && n > 0)
+        memcpy(c, v, (size_t)n * sizeof *c);
+    return c;
 }
 
-static void on_record(void *arg, const void *record)
+static void on_run(void *arg, const rec_run *o)
 {
     ctx *c = arg;
     report_run *r = c->r;
-    json_t *o = (json_t *)record;
-    const char *type = json_string_value(json_object_get(o, "type"));
-    if (!type)
-        return;
-    if (strcmp(type, "run") == 0) {
-        clear_run(r);
-        c->cap = 0;
-        r->start = num(json_object_get(o, "start"));
-        r->backend = dupstr(json_object_get(o, "backend"));
-        r->evaluations = whole(json_object_get(o, "evaluations"), 0, LONG_MAX / 2);
-        json_t *nodes = json_object_get(o, "nodes"), *nd;
-        size_t i;
-        r->nodes = calloc(json_array_size(nodes) + 1, sizeof *r->nodes);
-        json_array_foreach(nodes, i, nd) {
-            r->nodes[i].name = dupstr(json_object_get(nd, "name"));
-            if (!r->nodes[i].name)
-                r->nodes[i].name = strdup("?");
-            r->nodes[i].cores = (int)whole(json_object_get(nd, "cores"), 0, 1 << 20);
-            r->nodes[i].gpus = (int)whole(json_object_get(nd, "gpus"), 0, 1 << 20);
-            r->nnodes++;
-        }
-    } else if (strcmp(type, "end") == 0) {
-        r->end = num(json_object_get(o, "end"));
-        r->resumed = whole(json_object_get(o, "resumed"), 0, LONG_MAX / 2);
-        r->interrupted = json_is_true(json_object_get(o, "interrupted"));
-        r->finished = 1;
-    } else if (strcmp(type, "eval") == 0) {
-        if (r->n == c->cap) {
-            size_t cap = c->cap ? c->cap * 2 : 256;
-            report_eval *ne = realloc(r->evals, cap * sizeof *ne);
-            if (!ne)
-                return;
-            r->evals = ne;
-            c->cap = cap;
-        }
-        report_eval *e = &r->evals[r->n];
-        memset(e, 0, sizeof *e);
-        e->eval = whole(json_object_get(o, "eval"), LONG_MIN / 2, LONG_MAX / 2);
-        e->attempt = (int)whole(json_object_get(o, "attempt"), 0, INT_MAX);
-        e->final = json_is_true(json_object_get(o, "final"));
-        const char *st = json_string_value(json_object_get(o, "status"));
-        e->ok = st && strcmp(st, "ok") == 0;
-        e->not_run = st && strcmp(st, "not_run") == 0;
-        e->start = num(json_object_get(o, "start"));
-        e->end = num(json_object_get(o, "end"));
-        json_t *ex = json_object_get(o, "exit"), *sg = json_object_get(o, "signal");
-        e->exited = json_is_integer(ex);
-        e->code = (int)whole(ex, INT_MIN, INT_MAX);
-        e->signo = (int)whole(sg, 0, INT_MAX);
-        e->reason = dupstr(json_object_get(o, "reason"));
-        e->evidence = dupstr(json_object_get(o, "evidence"));
-        e->workdir = dupstr(json_object_get(o, "workdir"));
-        e->submitted = json_is_string(json_object_get(o, "job"));
-        json_t *pl = json_object_get(o, "placement"), *s;
-        size_t i;
-        e->slices = calloc(json_array_size(pl) + 1, sizeof *e->slices);
-        json_array_foreach(pl, i, s) {
-            const char *name = json_string_value(json_object_get(s, "node"));
-            report_slice *sl = &e->slices[e->nslices];
-            sl->node = node_index(r, name ? name : "?");
-            if (sl->node < 0)
-                continue;
-            sl->cores = ints(json_object_get(s, "cores"), &sl->ncores);
-            sl->gpus = ints(json_object_get(s, "gpus"), &sl->ngpus);
-            e->nslices++;
-        }
-        if (e->end > r->end && !r->finished)
-            r->end = e->end;
-        r->n++;
+    clear_run(r);
+    c->cap = 0;
+    r->start = o->start;
+    r->backend = dupstr(o->backend);
+    r->evaluations = o->evaluations;
+    r->nodes = calloc((size_t)o->nnodes + 1, sizeof *r->nodes);
+    for (int i = 0; r->nodes && i < o->nnodes; i++) {
+        r->nodes[i].name = strdup(o->nodes[i].name);
+        r->nodes[i].cores = o->nodes[i].cores;
+        r->nodes[i].gpus = o->nodes[i].gpus;
+        r->nnodes++;
     }
+}
+
+static void on_end(void *arg, const rec_end *o)
+{
+    report_run *r = ((ctx *)arg)->r;
+    r->end = o->end;
+    r->resumed = o->resumed;
+    r->interrupted = o->interrupted;
+    r->finished = 1;
+}
+
+static void on_eval(void *arg, const rec_eval *o)
+{
+    ctx *c = arg;
+    report_run *r = c->r;
+    if (r->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        report_eval *ne = realloc(r->evals, cap * sizeof *ne);
+        if (!ne)
+            return;
+        r->evals = ne;
+        c->cap = cap;
+    }
+    report_eval *e = &r->evals[r->n];
+    memset(e, 0, sizeof *e);
+    e->eval = o->eval;
+    e->attempt = o->attempt;
+    e->final = o->final;
+    e->ok = o->outcome == REC_OK;
+    e->not_run = o->outcome == REC_NOT_RUN;
+    e->start = o->start;
+    e->end = o->end;
+    e->exited = o->has_exit;
+    e->code = o->code;
+    e->signo = o->signo;
+    e->reason = dupstr(o->reason);
+    e->evidence = dupstr(o->evidence);
+    e->workdir = dupstr(o->workdir);
+    e->submitted = o->job != NULL;
+    e->slices = calloc((size_t)o->nslices + 1, sizeof *e->slices);
+    for (int i = 0; e->slices && i < o->nslices; i++) {
+        const rec_slice *s = &o->slices[i];
+        report_slice *sl = &e->slices[e->nslices];
+        sl->node = node_index(r, s->node);
+        if (sl->node < 0)
+            continue;
+        sl->ncores = s->ncores;
+        sl->ngpus = s->ngpus;
+        sl->cores = ints(s->cores, s->ncores);
+        sl->gpus = ints(s->gpus, s->ngpus);
+        e->nslices++;
+    }
+    if (e->end > r->end && !r->finished)
+        r->end = e->end;
+    r->n++;
 }
 
 int report_load(const char *path, report_run *r, char *msg, size_t msgsz)
 {
     memset(r, 0, sizeof *r);
     ctx c = {r, 0};
-    long n = run_journal_read(path, on_record, &c);
+    long n = rec_read(path, &(rec_reader){.run = on_run, .eval = on_eval, .end = on_end}, &c);
     if (n < 0) {
         snprintf(msg, msgsz, "%s: cannot read: %s", path, strerror(errno));
         return -1;

@@ -50,7 +50,7 @@ int run_cmdline_init(run_cmdline *c, char *const *words, int nwords, char *msg, 
      * directory, where a relative path would no longer be found) */
     if (!strchr(words[0], '{')) {
         char abs[PATH_MAX];
-        if (launch_resolve_command(words[0], abs, sizeof abs) < 0) {
+        if (ut_resolve_command(words[0], abs, sizeof abs) < 0) {
             snprintf(msg, msgsz, "%s: command not found or not executable (searched %s)",
                      words[0], strchr(words[0], '/') ? "that path" : "PATH and the current directory");
             run_cmdline_free(c);
@@ -77,7 +77,7 @@ char **run_cmdline_argv(const run_cmdline *c, long eval, const char *params, con
     }
     return argv;
 oom:
-    launch_argv_free(argv);
+    ut_argv_free(argv);
     return NULL;
 }
 

@@ -13,7 +13,7 @@ typedef struct run_cmdline {
 /* Prepare the template from words; 0, or -1 with msg set (command not found). */
 int run_cmdline_init(run_cmdline *c, char *const *words, int nwords, char *msg, size_t msgsz);
 /* argv for evaluation eval with these file names (malloc'd, NULL-terminated;
- * free with launch_argv_free from launch/proc.h). */
+ * free with ut_argv_free from util/proc.h). */
 char **run_cmdline_argv(const run_cmdline *c, long eval, const char *params, const char *results);
 void run_cmdline_free(run_cmdline *c);
 /* Write argv as one shell-quoted line into out (for --dry-run and logs). */

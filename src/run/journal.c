@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
+#include "record/frame.h"
+#include "record/record.h"
 #include "util/file.h"
 #include "util/log.h"
 #include "util/thread.h"
@@ -64,64 +64,13 @@ static void *sync_thread(void *arg)
     return NULL;
 }
 
-/* ---- framing: each line is a JSON object ending in ,"len":N,"crc":"X"}
- * where N is the byte count of the text before ,"len" and X its CRC-32 -- */
-
-static uint32_t crc32_of(const char *s, size_t n)
-{
-    static uint32_t table[256];
-    static int ready;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int k = 0; k < 8; k++)
-                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    uint32_t c = 0xffffffffu;
-    for (size_t i = 0; i < n; i++)
-        c = table[(c ^ (unsigned char)s[i]) & 0xff] ^ (c >> 8);
-    return c ^ 0xffffffffu;
-}
-
-/* 1 when line (without its newline) is a whole record: framed and intact,
- * or unframed (journals of earlier versions); 0 when torn or garbled. */
-static int frame_ok(const char *line, size_t n)
-{
-    static const char key[] = ",\"len\":";
-    const char *last = NULL;
-    for (const char *p = line; (p = memmem(p, n - (size_t)(p - line), key, sizeof key - 1));
-         p++)
-        last = p;
-    if (!last)
-        return memmem(line, n, "\"crc\":", 6) == NULL;
-    unsigned long len;
-    unsigned int crc;
-    char tail[64];
-    size_t rest = n - (size_t)(last - line);
-    if (rest >= sizeof tail)
-        return 0;
-    memcpy(tail, last, rest);
-    tail[rest] = '\0';
-    int used = 0;
-    if (sscanf(tail, ",\"len\":%lu,\"crc\":\"%8x\"}%n", &len, &crc, &used) != 2 ||
-        (size_t)used != rest)
-        return 0;
-    return len == (size_t)(last - line) && crc == crc32_of(line, len);
-}
-
 /* ---- writing ------------------------------------------------------------ */
 
 /* The pid of the last run record in path, or 0. */
-static void last_run_pid(void *arg, const void *record)
+static void last_run_pid(void *arg, const rec_run *r)
 {
-    json_t *r = (json_t *)record;
-    const char *type = json_string_value(json_object_get(r, "type"));
-    json_t *pid = json_object_get(r, "pid");
-    if (type && strcmp(type, "run") == 0 && json_is_integer(pid))
-        *(long *)arg = (long)json_integer_value(pid);
+    if (r->pid)
+        *(long *)arg = r->pid;
 }
 
 /* Cut a torn or garbled tail back to the end of the last whole record. */
@@ -149,7 +98,7 @@ static int cut_torn_tail(int fd, off_t *size)
         size_t start = stop;
         while (start > 0 && buf[start - 1] != '\n')
             start--;
-        int good = whole && (start > 0 || (off_t)chunk == end) && frame_ok(buf + start, stop - start);
+        int good = whole && (start > 0 || (off_t)chunk == end) && rec_frame_ok(buf + start, stop - start);
         free(buf);
         if (good)
             break;
@@ -224,7 +173,7 @@ static int lock_journal(int fd, const char *path, long *holder)
             return -1;
         long pid = lock_owner(fd);
         if (pid < 0) /* no /proc/locks: the pid the journal names */
-            run_journal_read(path, last_run_pid, &pid);
+            rec_read(path, &(rec_reader){.run = last_run_pid}, &pid);
         *holder = pid;
         if (pid < 0 || (pid > 0 && pid_alive(pid)) || i >= 60 * 20) {
             errno = EWOULDBLOCK;
@@ -261,7 +210,7 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
     if (lock_journal(j->fd, path, &pid) < 0) {
         int e = errno;
         if (e == EWOULDBLOCK && pid <= 0)
-            run_journal_read(path, last_run_pid, &pid);
+            rec_read(path, &(rec_reader){.run = last_run_pid}, &pid);
         if (e == EWOULDBLOCK && pid > 0)
             snprintf(msg, msgsz, "another batchtile (pid %ld) is running in this directory: "
                                  "%s is in use; nothing was done", pid, path);
@@ -297,14 +246,13 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
 int run_journal_append(run_journal *j, const char *json)
 {
     size_t n = strlen(json);
-    if (n < 3 || json[n - 1] != '}') {
+    char frame[64];
+    int fl = rec_frame_trailer(json, n, frame, sizeof frame);
+    if (fl < 0) {
         errno = EINVAL;
         return -1;
     }
-    size_t body = n - 1; /* without the closing brace */
-    char frame[64];
-    int fl = snprintf(frame, sizeof frame, ",\"len\":%zu,\"crc\":\"%08x\"}\n", body,
-                      crc32_of(json, body));
+    size_t body = n - 1; /* the trailer replaces the closing brace */
     size_t total = body + (size_t)fl;
     char small[2048], *line = total <= sizeof small ? small : malloc(total);
     if (!line)
@@ -392,33 +340,4 @@ int run_journal_close(run_journal *j)
         rc = -1;
     free(j);
     return rc;
-}
-
-long run_journal_read(const char *path, void (*fn)(void *arg, const void *record), void *arg)
-{
-    ut_map m;
-    if (ut_file_map(path, &m) < 0)
-        return errno == ENOENT ? 0 : -1;
-    long count = 0;
-    const char *p = m.data, *end = m.data + m.len;
-    size_t released = 0;
-    while (p < end) {
-        if ((size_t)(p - m.data) >= released + (16u << 20)) {
-            released = (size_t)(p - m.data);
-            ut_map_release(&m, released); /* memory does not grow with the journal */
-        }
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!nl)
-            break; /* a last line without its newline is torn: not durable */
-        size_t n = (size_t)(nl - p);
-        json_t *rec = frame_ok(p, n) ? json_loadb(p, n, 0, NULL) : NULL;
-        if (json_is_object(rec)) {
-            fn(arg, rec);
-            count++;
-        }
-        json_decref(rec);
-        p = nl + 1;
-    }
-    ut_file_unmap(&m);
-    return count;
 }

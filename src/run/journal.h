@@ -4,7 +4,8 @@
  * since the last; the loop never waits for it); resume trusts only what it
  * records. Each line is framed: it ends in
  * ,"len":N,"crc":"X"} (N bytes before ,"len", their CRC-32), so a torn or
- * garbled record is known and cut back, and one run holds it at a time. */
+ * garbled record is known and cut back, and one run holds it at a time.
+ * The records themselves, and reading them back: record/record.h. */
 #ifndef BATCHTILE_RUN_JOURNAL_H
 #define BATCHTILE_RUN_JOURNAL_H
 #include <stddef.h>
@@ -30,10 +31,5 @@ void run_journal_stats(run_journal *j, unsigned long long *appended, unsigned lo
                        unsigned long long *syncs);
 /* Make everything durable, stop the sync thread and close. 0, or -1. */
 int run_journal_close(run_journal *j);
-
-/* Read path and call fn for every complete record (a jansson json_t *);
- * a torn or garbled line (framing or JSON) is skipped. Returns the number of records, or -1
- * when the file cannot be read (0 when it does not exist). */
-long run_journal_read(const char *path, void (*fn)(void *arg, const void *record), void *arg);
 
 #endif

@@ -30,6 +30,7 @@
 #include "prestage.h"
 #include "progress.h"
 #include "recipe.h"
+#include "record/record.h"
 #include "resend.h"
 #include "spill.h"
 #include "report/joblog.h"
@@ -176,21 +177,19 @@ static void fmt_seconds(double s, char *out, size_t outsz)
 
 /* ---- journal records ------------------------------------------------ */
 
-static json_t *placement_json(const orch *o, const pool_placement *pl)
+/* A placement as its record says it: slices of node names (malloc'd array;
+ * NULL when there is none or out of memory). */
+static rec_slice *placement_slices(const orch *o, const pool_placement *pl, int *n)
 {
-    json_t *a = json_array();
-    for (int i = 0; pl && i < pl->nslices; i++) {
+    *n = 0;
+    rec_slice *v = pl && pl->nslices > 0 ? calloc((size_t)pl->nslices, sizeof *v) : NULL;
+    for (int i = 0; v && i < pl->nslices; i++) {
         const pool_slice *s = &pl->slices[i];
-        json_t *cores = json_array(), *gpus = json_array();
-        for (int k = 0; k < s->ncores; k++)
-            json_array_append_new(cores, json_integer(s->cores[k]));
-        for (int k = 0; k < s->ngpus; k++)
-            json_array_append_new(gpus, json_integer(s->gpus[k]));
-        json_array_append_new(a, json_pack("{s:s,s:i,s:o,s:o}", "node",
-                                           o->res.nodes[s->node].name, "tasks", s->ntasks,
-                                           "cores", cores, "gpus", gpus));
+        v[i] = (rec_slice){o->res.nodes[s->node].name, s->ntasks, s->ncores, s->ngpus,
+                           s->cores, s->gpus};
+        (*n)++;
     }
-    return a;
+    return v;
 }
 
 static void begin_stop(orch *o, int cause, int kill, const char *why);
@@ -221,10 +220,9 @@ static void journal_fault(orch *o)
     machine_fault(o, what);
 }
 
-static void journal_write(orch *o, json_t *rec)
+/* Append an encoded record (rec_encode_*; NULL: out of memory). */
+static void journal_write(orch *o, char *s)
 {
-    char *s = json_dumps(rec, JSON_COMPACT | JSON_REAL_PRECISION(17));
-    json_decref(rec);
     if (!s || run_journal_append(o->journal, s) < 0) {
         char what[PATH_MAX + 128];
         snprintf(what, sizeof what, "%s: cannot append to the journal: %s", o->cfg->journal_path,
@@ -241,16 +239,17 @@ static uint64_t recipe_of(const orch *o, const ev_state *e)
 
 /* What an evaluation's records say of its plan: the rule (its line) and the
  * plan's key, and the scheduler's job id of a submitted one. */
-static void journal_plan(const orch *o, const ev_state *e, json_t *rec)
+static void journal_plan(const orch *o, const ev_state *e, const char **plan, int *rule,
+                         const char **job)
 {
     if (!o->have_rules)
         return;
     const run_plan *pl = &o->plans[e->plan];
-    json_object_set_new(rec, "plan", json_string(pl->key));
+    *plan = pl->key;
     if (pl->rule)
-        json_object_set_new(rec, "rule", json_integer(pl->rule->line));
-    if (e->run && e->run->job_id)
-        json_object_set_new(rec, "job", json_string(e->run->job_id));
+        *rule = pl->rule->line;
+    if (job && e->run && e->run->job_id)
+        *job = e->run->job_id;
 }
 
 static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, int final,
@@ -261,45 +260,59 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
     char recipe[17];
     run_recipe_hex(recipe_of(o, e), recipe);
     const ev_run *r = e->run; /* NULL for one that never started */
-    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:s,s:b,s:i,s:f,s:f,s:s,s:o}", "type", "eval", "eval",
-                            (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "status",
-                            ok ? "ok" : e->not_run ? "not_run" : "failed", "final", final, "attempt",
-                            (int)e->attempt, "start", r ? r->t0_wall : t_end, "end", t_end,
-                            "workdir", r && r->cwd ? r->cwd : "", "placement",
-                            placement_json(o, r ? &r->place : NULL));
-    if (st && st->exited)
-        json_object_set_new(rec, "exit", json_integer(st->code));
-    if (st && !st->exited)
-        json_object_set_new(rec, "signal", json_integer(st->signo));
-    if (!ok && e->reason)
-        json_object_set_new(rec, "reason", json_string(e->reason));
-    if (!ok && r && r->evidence)
-        json_object_set_new(rec, "evidence", json_string(r->evidence));
-    if (r && !r->submitted && r->job.ext_id[0]) /* the scheduler's own id (Flux) */
-        json_object_set_new(rec, "backend_job", json_string(r->job.ext_id));
-    journal_plan(o, e, rec);
-    journal_write(o, rec);
+    rec_eval rec = {.eval = e->item->eval,
+                    .hash = hash,
+                    .recipe = recipe,
+                    .outcome = ok ? REC_OK : e->not_run ? REC_NOT_RUN : REC_FAILED,
+                    .final = final,
+                    .attempt = (int)e->attempt,
+                    .start = r ? r->t0_wall : t_end,
+                    .end = t_end,
+                    .workdir = r && r->cwd ? r->cwd : "",
+                    .has_exit = st && st->exited,
+                    .code = st ? st->code : 0,
+                    .has_signal = st && !st->exited,
+                    .signo = st ? st->signo : 0,
+                    .reason = !ok ? e->reason : NULL,
+                    .evidence = !ok && r ? r->evidence : NULL,
+                    /* the scheduler's own id (Flux) */
+                    .backend_job = r && !r->submitted && r->job.ext_id[0] ? r->job.ext_id : NULL};
+    rec_slice *sl = placement_slices(o, r ? &r->place : NULL, &rec.nslices);
+    rec.slices = sl;
+    journal_plan(o, e, &rec.plan, &rec.rule, &rec.job);
+    journal_write(o, rec_encode_eval(&rec));
+    free(sl);
 }
 
 static void journal_run_start(orch *o)
 {
-    json_t *nodes = json_array(), *cmd = json_array();
-    for (int i = 0; i < o->res.nnodes; i++)
-        json_array_append_new(nodes, json_pack("{s:s,s:i,s:i}", "name", o->res.nodes[i].name,
-                                               "cores", o->res.nodes[i].ncores, "gpus",
-                                               o->res.nodes[i].ngpus));
-    for (int i = 0; i < o->cfg->ncmd; i++)
-        json_array_append_new(cmd, json_string(o->cfg->cmd[i]));
+    rec_node *nodes = calloc((size_t)o->res.nnodes + 1, sizeof *nodes);
+    for (int i = 0; nodes && i < o->res.nnodes; i++)
+        nodes[i] = (rec_node){o->res.nodes[i].name, o->res.nodes[i].ncores,
+                              o->res.nodes[i].ngpus};
     const pool_request *q = &o->cfg->req;
-    journal_write(o, json_pack("{s:s,s:f,s:s,s:s,s:I,s:o,s:o,s:{s:i,s:i,s:i,s:i,s:b},s:i,s:o,s:s,s:o}",
-                               "type", "run", "start", o->t_start_wall, "backend",
-                               o->res.backend, "batch", o->cfg->params_path, "evaluations",
-                               (json_int_t)o->batch.n, "nodes", nodes, "command", cmd, "request",
-                               "ntasks", q->ntasks, "cores_per_task", q->cores_per_task,
-                               "gpus_per_task", q->gpus_per_task, "nodes", q->nodes, "exclusive",
-                               q->exclusive, "pid", (int)getpid(), "recipe",
-                               run_recipe_json(&o->recipe), "token", o->token,
-                               "resend", (json_t *)run_resend_json(&o->resend)));
+    json_t *recipe = run_recipe_json(&o->recipe), *resend = run_resend_json(&o->resend);
+    rec_run rec = {.start = o->t_start_wall,
+                   .backend = o->res.backend,
+                   .batch = o->cfg->params_path,
+                   .token = o->token,
+                   .evaluations = (long)o->batch.n,
+                   .nnodes = nodes ? o->res.nnodes : 0,
+                   .nodes = nodes,
+                   .ncmd = o->cfg->ncmd,
+                   .cmd = (const char *const *)o->cfg->cmd,
+                   .ntasks = q->ntasks,
+                   .cores_per_task = q->cores_per_task,
+                   .gpus_per_task = q->gpus_per_task,
+                   .req_nodes = q->nodes,
+                   .exclusive = q->exclusive,
+                   .pid = (int)getpid(),
+                   .recipe = recipe,
+                   .resend = resend};
+    journal_write(o, nodes ? rec_encode_run(&rec) : NULL);
+    json_decref(recipe);
+    json_decref(resend);
+    free(nodes);
 }
 
 /* ---- per-evaluation state ------------------------------------------------ */
@@ -324,7 +337,7 @@ static void run_drop(ev_state *e)
     free(r->err_name);
     free(r->job_id);
     free(r->evidence);
-    launch_argv_free(r->job.argv);
+    ut_argv_free(r->job.argv);
     pool_placement_free(&r->place);
     free(r);
     e->run = NULL;
@@ -409,59 +422,66 @@ static long find_eval(const resume_ctx *rc, long eval)
     return -1;
 }
 
-static void resume_record(void *arg, const void *record)
+static void resume_run(void *arg, const rec_run *r)
 {
     resume_ctx *rc = arg;
-    json_t *r = (json_t *)record;
-    const char *type = json_string_value(json_object_get(r, "type"));
-    if (type && strcmp(type, "run") == 0) {
-        run_recipe *nr = realloc(rc->runs, (rc->nruns + 1) * sizeof *nr);
-        if (!nr)
-            return;
-        rc->runs = nr;
-        if (run_recipe_from_json(&rc->runs[rc->nruns], json_object_get(r, "recipe")) < 0)
-            memset(&rc->runs[rc->nruns], 0, sizeof rc->runs[rc->nruns]);
-        rc->nruns++;
-        const char *tok = json_string_value(json_object_get(r, "token"));
-        snprintf(rc->last_token, sizeof rc->last_token, "%s", tok ? tok : "");
+    run_recipe *nr = realloc(rc->runs, (rc->nruns + 1) * sizeof *nr);
+    if (!nr)
         return;
-    }
-    if (type && strcmp(type, "end") == 0) {
-        rc->last_token[0] = '\0';
-        return;
-    }
-    int submit = type && strcmp(type, "submit") == 0;
-    if (!type || (strcmp(type, "eval") != 0 && !submit))
-        return;
-    json_t *ev = json_object_get(r, "eval"), *hash = json_object_get(r, "hash"),
-           *status = json_object_get(r, "status");
-    const char *rs = json_string_value(json_object_get(r, "recipe"));
-    if (!json_is_integer(ev) || !json_is_string(hash) || (!submit && !json_is_string(status)))
-        return;
-    long idx = find_eval(rc, (long)json_integer_value(ev));
+    rc->runs = nr;
+    if (run_recipe_from_json(&rc->runs[rc->nruns], r->recipe) < 0)
+        memset(&rc->runs[rc->nruns], 0, sizeof rc->runs[rc->nruns]);
+    rc->nruns++;
+    snprintf(rc->last_token, sizeof rc->last_token, "%s", r->token ? r->token : "");
+}
+
+static void resume_end(void *arg, const rec_end *e)
+{
+    (void)e;
+    ((resume_ctx *)arg)->last_token[0] = '\0';
+}
+
+/* The latest record of an evaluation decides: what an earlier one said is
+ * forgotten. Its item, or -1 when not in this batch or its parameters
+ * changed (they never match). */
+static long resume_latest(resume_ctx *rc, long eval, const char *hash)
+{
+    long idx = find_eval(rc, eval);
     if (idx < 0)
-        return;
+        return -1;
     char want[17];
     snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
-    /* the latest record of the evaluation decides; changed parameters never match */
     rc->recipe[idx] = 0;
     free(rc->job[idx]);
     rc->job[idx] = NULL;
-    if (strcmp(json_string_value(hash), want) != 0)
+    return strcmp(hash, want) == 0 ? idx : -1;
+}
+
+static void resume_eval(void *arg, const rec_eval *e)
+{
+    resume_ctx *rc = arg;
+    if (!e->eval_is_int || !e->hash || !e->status)
         return;
-    if (submit) {
-        /* submitted and not heard of since: its job may still run */
-        const char *job = json_string_value(json_object_get(r, "job"));
-        rc->job[idx] = job ? strdup(job) : NULL;
-        rc->job_recipe[idx] = rs ? strtoull(rs, NULL, 16) : 0;
-        rc->job_attempt[idx] = (int)json_integer_value(json_object_get(r, "attempt"));
+    long idx = resume_latest(rc, e->eval, e->hash);
+    if (idx < 0 || e->outcome != REC_OK)
         return;
-    }
-    if (strcmp(json_string_value(status), "ok") != 0)
-        return;
-    uint64_t rh = rs ? strtoull(rs, NULL, 16) : 0;
+    uint64_t rh = e->recipe ? strtoull(e->recipe, NULL, 16) : 0;
     rc->recipe[idx] = rh ? rh : 1; /* 1: ok, but from a journal without recipes */
     rc->run_of[idx] = (int)rc->nruns - 1;
+}
+
+/* submitted and not heard of since: its job may still run */
+static void resume_submit(void *arg, const rec_submit *s)
+{
+    resume_ctx *rc = arg;
+    if (!s->eval_is_int || !s->hash)
+        return;
+    long idx = resume_latest(rc, s->eval, s->hash);
+    if (idx < 0)
+        return;
+    rc->job[idx] = s->job ? strdup(s->job) : NULL;
+    rc->job_recipe[idx] = s->recipe ? strtoull(s->recipe, NULL, 16) : 0;
+    rc->job_attempt[idx] = s->attempt;
 }
 
 static const run_batch *sort_batch;
@@ -523,7 +543,10 @@ static int resume(orch *o, char *msg, size_t msgsz)
         rc.order[i] = i;
     sort_batch = &o->batch;
     qsort(rc.order, o->batch.n, sizeof *rc.order, by_item_eval);
-    run_journal_read(c->journal_path, resume_record, &rc);
+    rec_read(c->journal_path,
+             &(rec_reader){.run = resume_run, .eval = resume_eval, .submit = resume_submit,
+                           .end = resume_end},
+             &rc);
     /* a run that did not end (killed, its machine lost) may have left
      * evaluations running: none may run beside its own re-run */
     if (rc.last_token[0]) {
@@ -738,7 +761,7 @@ static int stage_eval(orch *o, ev_state *e)
     e->run->err_name = expand_name(c->stderr_name, eval);
     char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
     if (!argv || !e->run->out_name || !e->run->err_name) {
-        launch_argv_free(argv);
+        ut_argv_free(argv);
         finish_eval(o, e, NULL, "out of memory", NULL);
         return -1;
     }
@@ -771,7 +794,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
         return;
     if (o->be->ops->start(o->be, &e->run->job, msg, sizeof msg) < 0) {
         int err = errno;
-        launch_argv_free(e->run->job.argv);
+        ut_argv_free(e->run->job.argv);
         e->run->job.argv = NULL;
         if (is_machine_fault(err)) {
             not_started(o, e);
@@ -883,12 +906,16 @@ static void submit_eval(orch *o, ev_state *e)
         finish_eval(o, e, NULL, "out of memory", NULL);
         return;
     }
-    json_t *rec = json_pack("{s:s,s:I,s:s,s:s,s:i,s:f,s:s,s:s,s:s}", "type", "submit", "eval",
-                            (json_int_t)e->item->eval, "hash", hash, "recipe", recipe, "attempt",
-                            e->attempt, "time", wall(), "scheduler", submit_name(o->sub),
-                            "job", id, "workdir", e->run->cwd);
-    journal_plan(o, e, rec);
-    journal_write(o, rec);
+    rec_submit rec = {.eval = e->item->eval,
+                      .hash = hash,
+                      .recipe = recipe,
+                      .attempt = e->attempt,
+                      .time = wall(),
+                      .scheduler = submit_name(o->sub),
+                      .job = id,
+                      .workdir = e->run->cwd};
+    journal_plan(o, e, &rec.plan, &rec.rule, NULL);
+    journal_write(o, rec_encode_submit(&rec));
     /* durable before anything else: a restart must find the job id */
     if (run_journal_sync(o->journal) < 0)
         journal_fault(o);
@@ -1603,19 +1630,14 @@ static void feasible_hint(const orch *o, const pool_request *q);
 
 /* How long each plan's evaluations ran (--order longest-first), from every
  * batch the journal holds. */
-static void history_record(void *arg, const void *record)
+static void history_record(void *arg, const rec_eval *r)
 {
     orch *o = arg;
-    json_t *r = (json_t *)record;
-    const char *type = json_string_value(json_object_get(r, "type"));
-    const char *plan = json_string_value(json_object_get(r, "plan"));
-    const char *status = json_string_value(json_object_get(r, "status"));
-    if (!type || strcmp(type, "eval") != 0 || !plan || !status || strcmp(status, "ok") != 0)
+    if (!r->plan || r->outcome != REC_OK)
         return;
     for (int k = 0; k < o->nplans; k++)
-        if (strcmp(o->plans[k].key, plan) == 0) {
-            double t0 = json_number_value(json_object_get(r, "start")),
-                   t1 = json_number_value(json_object_get(r, "end"));
+        if (strcmp(o->plans[k].key, r->plan) == 0) {
+            double t0 = r->start, t1 = r->end;
             if (t1 >= t0 && t0 > 0) {
                 o->plans[k].hist_sum += t1 - t0;
                 o->plans[k].hist_n++;
@@ -1647,7 +1669,7 @@ static int compute_order(orch *o)
     for (size_t i = 0; i < n; i++)
         o->start_order[i] = i;
     if (o->cfg->order == RUN_ORDER_LONGEST)
-        run_journal_read(o->cfg->journal_path, history_record, o);
+        rec_read(o->cfg->journal_path, &(rec_reader){.eval = history_record}, o);
     if (o->cfg->order != RUN_ORDER_BATCH) {
         for (size_t i = 0; i < n; i++) {
             const run_plan *pl = &o->plans[o->ev[i].plan];
@@ -1830,7 +1852,7 @@ static int dry_run(orch *o)
             char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
             submit_spec sp;
             if (!run_get(e)) {
-                launch_argv_free(argv);
+                ut_argv_free(argv);
                 continue;
             }
             e->run->cwd = strdup(dir);
@@ -1845,7 +1867,7 @@ static int dry_run(orch *o)
             run_cmdline_format(argv, where, sizeof where);
             printf("eval %ld%s  as its own %s job: %s  (running: %s)\n", eval, rule,
                    submit_name(o->sub), line, where);
-            launch_argv_free(argv);
+            ut_argv_free(argv);
             continue;
         }
         held[nheld] = (pool_placement){0, NULL};
@@ -1864,7 +1886,7 @@ static int dry_run(orch *o)
                           : plan->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
                                                                                  : "";
         printf("eval %ld%s  [%s]  in %s: %s%s\n", eval, rule, where, dir, via, line);
-        launch_argv_free(argv);
+        ut_argv_free(argv);
     }
     for (size_t i = oldest; i < nheld; i++)
         pool_placement_free(&held[i]);
@@ -2135,7 +2157,8 @@ int run_execute(const run_config *c)
         }
     }
     /* the work directories of what will start next, made ahead by helper
-     * threads (BATCHTILE_PRESTAGE=N: N of them, 0 none; default 8) */
+     * threads (BATCHTILE_PRESTAGE=N: at most N of them, as many as their
+     * measured latency calls for; 0 none; default 8) */
     const char *ps = getenv("BATCHTILE_PRESTAGE");
     int nhelpers = ps && *ps ? atoi(ps) : 8;
     if (nhelpers > 64)
@@ -2208,10 +2231,11 @@ int run_execute(const run_config *c)
                c->on_fail == RUN_ON_FAIL_NAN ? "nan" : "value", filled, filled == 1 ? "" : "s",
                c->on_fail == RUN_ON_FAIL_NAN ? "NaN" : "the value", filled == 1 ? "it" : "they");
     /* the end record first: its sync overlaps the results file's */
-    journal_write(o, json_pack("{s:s,s:f,s:I,s:I,s:I,s:b}", "type", "end", "end", wall(), "ok",
-                               (json_int_t)(o->ndone - o->nfailed), "failed",
-                               (json_int_t)o->nfailed, "resumed", (json_int_t)o->nresumed,
-                               "interrupted", o->stopping != 0));
+    journal_write(o, rec_encode_end(&(rec_end){.end = wall(),
+                                                .ok = (long)(o->ndone - o->nfailed),
+                                                .failed = (long)o->nfailed,
+                                                .resumed = (long)o->nresumed,
+                                                .interrupted = o->stopping != 0}));
     /* streamed from the spill file, in batch order */
     int wrote = run_results_write_stream(c->results_path, o->rfmt, o->batch.n, o->batch.single,
                                          text_of, o) == 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/file.h"
@@ -28,9 +29,13 @@ struct run_prestage {
     size_t n, window;
     _Atomic uint8_t *state; /* per item */
     pthread_t *threads;     /* helpers: a filesystem's latency overlaps across them */
+    struct helper_arg *args;
     int nthreads;
+    int active;             /* helpers at work; the others parked (see helpers_needed) */
+    double latency;         /* seconds one item takes to prepare, a moving average */
     pthread_mutex_t mu;
     pthread_cond_t cv;      /* a helper waits for room; the loop for a busy item */
+    pthread_cond_t park;    /* a helper beyond active waits for the latency to call it */
     size_t next;            /* the next position in order to prepare */
     size_t ready_untaken;   /* prepared (or being prepared) and not taken yet: at most window */
     size_t prepared, taken;
@@ -70,23 +75,66 @@ static int prepare(run_prestage *p, const run_item *it)
     return 0;
 }
 
+typedef struct helper_arg {
+    run_prestage *p;
+    int k; /* which helper: at work while k < active */
+} helper_arg;
+
+/* How many helpers the measured latency needs: one helper prepares 1/L
+ * items a second, and the loop starts at most about PRESTAGE_RATE a second
+ * (a bare posix_spawn loop on a small node); so L x PRESTAGE_RATE of them
+ * keep up. On a local filesystem (L of tens of microseconds) that is one:
+ * more would only contend with the loop for the cores (and be woken for
+ * nothing); with a 20 ms mkdir, every helper there is. */
+#define PRESTAGE_RATE 2000.0
+static int helpers_needed(const run_prestage *p)
+{
+    double want = p->latency * PRESTAGE_RATE;
+    if (!(want < (double)p->nthreads))
+        return p->nthreads;
+    int n = (int)want + 1;
+    return n < 1 ? 1 : n;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void *helper(void *arg)
 {
-    run_prestage *p = arg;
+    helper_arg *ha = arg;
+    run_prestage *p = ha->p;
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->stop && p->next < p->n && p->ready_untaken >= p->window)
-            pthread_cond_wait(&p->cv, &p->mu);
         if (p->stop || p->next >= p->n)
             break;
+        if (ha->k >= p->active) { /* parked until the latency calls for it */
+            pthread_cond_wait(&p->park, &p->mu);
+            continue;
+        }
+        if (p->ready_untaken >= p->window) { /* no room */
+            pthread_cond_wait(&p->cv, &p->mu);
+            continue;
+        }
         size_t i = p->order[p->next++];
         uint8_t expect = PS_NONE;
         if (!atomic_compare_exchange_strong(&p->state[i], &expect, PS_BUSY))
             continue; /* the loop got there first */
         p->ready_untaken++; /* its room is taken while it is prepared */
         pthread_mutex_unlock(&p->mu);
+        double t0 = now_s();
         int ok = prepare(p, &p->b->items[i]) == 0;
+        double dt = now_s() - t0;
         pthread_mutex_lock(&p->mu);
+        p->latency = p->latency > 0 ? 0.8 * p->latency + 0.2 * dt : dt;
+        int want = helpers_needed(p);
+        if (want > p->active) {
+            p->active = want; /* never fewer: a slow filesystem stays slow */
+            pthread_cond_broadcast(&p->park);
+        }
         atomic_store(&p->state[i], ok ? PS_READY : PS_FAILED);
         if (ok)
             p->prepared++;
@@ -107,9 +155,11 @@ run_prestage *run_prestage_new(const run_batch *b, const run_layout *l, const ru
         return NULL;
     p->state = calloc(b->n ? b->n : 1, sizeof *p->state);
     p->threads = calloc(nthreads > 0 ? (size_t)nthreads : 1, sizeof *p->threads);
-    if (!p->state || !p->threads) {
+    p->args = calloc(nthreads > 0 ? (size_t)nthreads : 1, sizeof *p->args);
+    if (!p->state || !p->threads || !p->args) {
         free(p->state);
         free(p->threads);
+        free(p->args);
         free(p);
         return NULL;
     }
@@ -124,11 +174,16 @@ run_prestage *run_prestage_new(const run_batch *b, const run_layout *l, const ru
     p->window = window ? window : 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->park, NULL);
+    p->active = 1; /* until a prepared item says how long one takes */
+    pthread_mutex_lock(&p->mu);
     for (int k = 0; k < (nthreads > 0 ? nthreads : 1); k++) {
-        if (ut_thread_start(&p->threads[k], helper, p) != 0)
+        p->args[k] = (helper_arg){p, k};
+        if (ut_thread_start(&p->threads[k], helper, &p->args[k]) != 0)
             break;
         p->nthreads++;
     }
+    pthread_mutex_unlock(&p->mu);
     if (p->nthreads == 0) {
         run_prestage_free(p);
         return NULL;
@@ -161,14 +216,16 @@ int run_prestage_take(run_prestage *p, size_t i)
     return ready;
 }
 
-void run_prestage_stats(run_prestage *p, size_t *prepared, size_t *taken)
+void run_prestage_stats(run_prestage *p, size_t *prepared, size_t *taken, int *active)
 {
     *prepared = *taken = 0;
+    *active = 0;
     if (!p)
         return;
     pthread_mutex_lock(&p->mu);
     *prepared = p->prepared;
     *taken = p->taken;
+    *active = p->active;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -179,12 +236,15 @@ void run_prestage_free(run_prestage *p)
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->cv);
+    pthread_cond_broadcast(&p->park);
     pthread_mutex_unlock(&p->mu);
     for (int k = 0; k < p->nthreads; k++)
         pthread_join(p->threads[k], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->park);
     free(p->threads);
+    free(p->args);
     free(p->state);
     free(p);
 }

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/journal.h"
+#include "record/record.h"
 #include "util/hash.h"
 
 void run_resend_init(run_resend *r, const run_batch *b)
@@ -63,27 +63,22 @@ typedef struct reader {
     int nomem;
 } reader;
 
-static void read_record(void *arg, const void *record)
+static void read_run(void *arg, const rec_run *r)
 {
     reader *rd = arg;
-    const json_t *rec = record;
-    const char *type = json_string_value(json_object_get(rec, "type"));
-    if (!type)
-        return;
-    if (strcmp(type, "run") == 0) {
-        const json_t *rs = json_object_get(rec, "resend");
-        const char *key = json_string_value(json_object_get(rs, "key"));
-        const json_t *batch = json_object_get(rs, "batch");
-        rd->in_run = 1; /* a run without its end (killed) is no run here */
-        rd->cur.key = key ? strtoull(key, NULL, 16) : 0;
-        rd->cur.batch = json_is_integer(batch) ? (long)json_integer_value(batch) : -1;
-        return;
-    }
-    if (strcmp(type, "end") != 0 || !rd->in_run)
+    rd->in_run = 1; /* a run without its end (killed) is no run here */
+    rd->cur.key = r->resend_key ? strtoull(r->resend_key, NULL, 16) : 0;
+    rd->cur.batch = r->resend_batch;
+}
+
+static void read_end(void *arg, const rec_end *e)
+{
+    reader *rd = arg;
+    if (!rd->in_run)
         return;
     rd->in_run = 0;
-    rd->cur.failed = (long)json_integer_value(json_object_get(rec, "failed"));
-    rd->cur.interrupted = json_is_true(json_object_get(rec, "interrupted"));
+    rd->cur.failed = e->failed;
+    rd->cur.interrupted = e->interrupted;
     if (rd->n == rd->cap) {
         size_t cap = rd->cap ? rd->cap * 2 : 16;
         run_resend_past *np = realloc(rd->past, cap * sizeof *np);
@@ -103,7 +98,7 @@ int run_resend_check(const run_resend *r, const char *journal_path, int limit, c
     if (limit <= 0 || r->batch < 0)
         return 0;
     reader rd = {0};
-    run_journal_read(journal_path, read_record, &rd);
+    rec_read(journal_path, &(rec_reader){.run = read_run, .end = read_end}, &rd);
     long first = 0, last = 0;
     int stop = !rd.nomem && run_resend_decide(r, rd.past, rd.n, limit, &first, &last);
     free(rd.past);

@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "dakota/dakota.h"
-#include "launch/proc.h"
+#include "util/proc.h"
 #include "sample.h"
 #include "stats.h"
 #include "util/file.h"
@@ -80,7 +80,7 @@ char **study_split_words(const char *s)
     return w;
 bad:
     free(cur);
-    launch_argv_free(w);
+    ut_argv_free(w);
     return NULL;
 }
 
@@ -147,7 +147,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
         char abs[PATH_MAX];
         /* the driver runs in the work directory, as Dakota runs it: a path
          * such as ../driver.sh is relative to that directory */
-        if (launch_resolve_command_in(w[0], dir, abs, sizeof abs) < 0) {
+        if (ut_resolve_command_in(w[0], dir, abs, sizeof abs) < 0) {
             if (strchr(w[0], '/'))
                 snprintf(msg, msgsz, "analysis_driver: %s: not found or not executable, "
                                      "relative to the work directory %s where it runs",
@@ -155,7 +155,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
             else
                 snprintf(msg, msgsz, "analysis_driver: %s: command not found (searched PATH "
                                      "and the current directory)", w[0]);
-            launch_argv_free(w);
+            ut_argv_free(w);
             return -1;
         }
         argv = calloc(n + 3, sizeof *argv);
@@ -164,10 +164,10 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
             argv[i] = strdup(w[i]);
         argv[n] = strdup(s->params_file);
         argv[n + 1] = strdup(s->results_file);
-        launch_argv_free(w);
+        ut_argv_free(w);
     }
-    launch_spawn sp = {s->system ? sh_argv : argv, NULL, dir, NULL, NULL, NULL, 1, 0};
-    pid_t pid = launch_proc_spawn(&sp);
+    ut_spawn sp = {s->system ? sh_argv : argv, NULL, dir, NULL, NULL, NULL, 1, 0};
+    pid_t pid = ut_proc_spawn(&sp);
     int e = errno, status = -1;
     if (pid < 0) {
         snprintf(msg, msgsz, "cannot start the analysis driver: %s", strerror(e));
@@ -177,7 +177,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
             ;
         status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     }
-    launch_argv_free(argv);
+    ut_argv_free(argv);
     dak_buf_free(&cmd);
     return status;
 }

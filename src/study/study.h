@@ -14,7 +14,7 @@ int study_run(const study_spec *s, FILE *out, char *msg, size_t msgsz);
 /* Split a driver string into words as Dakota's fork interface does: blanks
  * separate words, single and double quotes group, a backslash escapes the
  * next character outside single quotes. Returns a NULL-terminated malloc'd
- * array (free with launch_argv_free from launch/proc.h), or NULL on an unterminated quote. */
+ * array (free with ut_argv_free from util/proc.h), or NULL on an unterminated quote. */
 char **study_split_words(const char *s);
 
 #endif

@@ -11,57 +11,56 @@
 #include <string.h>
 
 #include "internal.h"
-#include "plan/rules.h"
 
 #ifdef BT_HAVE_FLUX
 #include <flux/core.h>
 #include <jansson.h>
 #endif
 
-static int flux_head(submitter *s, launch_argv *a, const char *sub)
+static int flux_head(submitter *s, ut_argv *a, const char *sub)
 {
-    int bad = launch_argv_add(a, "flux");
+    int bad = ut_argv_add(a, "flux");
     if (s->parent)
-        bad |= launch_argv_add(a, "--parent");
-    return bad | launch_argv_add(a, "%s", sub);
+        bad |= ut_argv_add(a, "--parent");
+    return bad | ut_argv_add(a, "%s", sub);
 }
 
-static int flux_options(const submit_spec *sp, launch_argv *a)
+static int flux_options(const submit_spec *sp, ut_argv *a)
 {
     const pool_request *q = sp->req;
-    int bad = launch_argv_add(a, "--ntasks=%d", q->ntasks) |
-              launch_argv_add(a, "--cores-per-task=%d", q->cores_per_task);
+    int bad = ut_argv_add(a, "--ntasks=%d", q->ntasks) |
+              ut_argv_add(a, "--cores-per-task=%d", q->cores_per_task);
     if (q->nodes > 0)
-        bad |= launch_argv_add(a, "--nodes=%d", q->nodes);
+        bad |= ut_argv_add(a, "--nodes=%d", q->nodes);
     if (q->gpus_per_task > 0)
-        bad |= launch_argv_add(a, "--gpus-per-task=%d", q->gpus_per_task);
+        bad |= ut_argv_add(a, "--gpus-per-task=%d", q->gpus_per_task);
     if (sp->time_limit > 0)
-        bad |= launch_argv_add(a, "--time-limit=%lds", (long)ceil(sp->time_limit));
+        bad |= ut_argv_add(a, "--time-limit=%lds", (long)ceil(sp->time_limit));
     if (q->exclusive)
-        bad |= launch_argv_add(a, "--exclusive");
-    if (sp->sched && sp->sched[PLAN_PARTITION])
-        bad |= launch_argv_add(a, "--queue=%s", sp->sched[PLAN_PARTITION]);
-    if (sp->sched && sp->sched[PLAN_ACCOUNT])
-        bad |= launch_argv_add(a, "--setattr=system.bank=%s", sp->sched[PLAN_ACCOUNT]);
-    if (sp->sched && sp->sched[PLAN_CONSTRAINT])
-        bad |= launch_argv_add(a, "--requires=%s", sp->sched[PLAN_CONSTRAINT]);
+        bad |= ut_argv_add(a, "--exclusive");
+    if (sp->sched && sp->sched[SUBMIT_PARTITION])
+        bad |= ut_argv_add(a, "--queue=%s", sp->sched[SUBMIT_PARTITION]);
+    if (sp->sched && sp->sched[SUBMIT_ACCOUNT])
+        bad |= ut_argv_add(a, "--setattr=system.bank=%s", sp->sched[SUBMIT_ACCOUNT]);
+    if (sp->sched && sp->sched[SUBMIT_CONSTRAINT])
+        bad |= ut_argv_add(a, "--requires=%s", sp->sched[SUBMIT_CONSTRAINT]);
     for (int i = 0; i < sp->nsched_args; i++)
-        bad |= launch_argv_add(a, "%s", sp->sched_args[i]);
+        bad |= ut_argv_add(a, "%s", sp->sched_args[i]);
     return bad ? -1 : 0;
 }
 
-static int flux_argv(submitter *s, const submit_spec *sp, launch_argv *a)
+static int flux_argv(submitter *s, const submit_spec *sp, ut_argv *a)
 {
     int bad = flux_head(s, a, "submit") |
-              launch_argv_add(a, "--job-name=batchtile.eval.%ld", sp->eval) |
-              launch_argv_add(a, "--cwd=%s", sp->workdir) |
-              launch_argv_add(a, "--output=%s", sp->out_path) |
-              launch_argv_add(a, "--error=%s", sp->err_path);
+              ut_argv_add(a, "--job-name=batchtile.eval.%ld", sp->eval) |
+              ut_argv_add(a, "--cwd=%s", sp->workdir) |
+              ut_argv_add(a, "--output=%s", sp->out_path) |
+              ut_argv_add(a, "--error=%s", sp->err_path);
     if (bad || flux_options(sp, a) < 0)
         return -1;
     /* Flux starts every task of the command itself (with its PMI) */
     for (int i = 0; sp->argv[i]; i++)
-        if (launch_argv_add(a, "%s", sp->argv[i]) < 0)
+        if (ut_argv_add(a, "%s", sp->argv[i]) < 0)
             return -1;
     return 0;
 }
@@ -103,23 +102,23 @@ static int flux_feasible(submitter *s, const char *jobspec, char *msg, size_t ms
 
 static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msgsz)
 {
-    if (sp->sched && (sp->sched[PLAN_QOS] || sp->sched[PLAN_RESERVATION])) {
+    if (sp->sched && (sp->sched[SUBMIT_QOS] || sp->sched[SUBMIT_RESERVATION])) {
         snprintf(msg, msgsz, "Flux has no %s: pass what your Flux system uses with "
-                             "--sched-arg=...", sp->sched[PLAN_QOS] ? "--qos" : "--reservation");
+                             "--sched-arg=...", sp->sched[SUBMIT_QOS] ? "--qos" : "--reservation");
         return -1;
     }
     /* flux submit itself judges the options (a bad --sched-arg) */
-    launch_argv a = {0};
-    if (flux_head(s, &a, "submit") | launch_argv_add(&a, "--dry-run") ||
-        flux_options(sp, &a) < 0 || launch_argv_add(&a, "true") < 0) {
-        launch_argv_free(a.v);
+    ut_argv a = {0};
+    if (flux_head(s, &a, "submit") | ut_argv_add(&a, "--dry-run") ||
+        flux_options(sp, &a) < 0 || ut_argv_add(&a, "true") < 0) {
+        ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
     static char out[1 << 20];
     out[0] = '\0';
     int rc = submit_capture(s, a.v, out, sizeof out);
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
     if (rc != 0) {
         char line[512];
         submit_last_line(out, line, sizeof line);
@@ -146,20 +145,20 @@ static int flux_parse_id(const char *out, char *id, size_t idsz)
 
 static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *out)
 {
-    launch_argv a = {0};
-    int bad = flux_head(s, &a, "jobs") | launch_argv_add(&a, "-n") | launch_argv_add(&a, "-a") |
-              launch_argv_add(&a, "-o") |
-              launch_argv_add(&a, "{id.f58}|{state}|{result}|{returncode}|{t_run}|"
+    ut_argv a = {0};
+    int bad = flux_head(s, &a, "jobs") | ut_argv_add(&a, "-n") | ut_argv_add(&a, "-a") |
+              ut_argv_add(&a, "-o") |
+              ut_argv_add(&a, "{id.f58}|{state}|{result}|{returncode}|{t_run}|"
                                   "{t_inactive}|{exception.type}|{exception.note}");
     for (size_t i = 0; i < n; i++)
-        bad |= launch_argv_add(&a, "%s", ids[i]);
+        bad |= ut_argv_add(&a, "%s", ids[i]);
     if (bad) {
-        launch_argv_free(a.v);
+        ut_argv_free(a.v);
         return -1;
     }
     static char buf[1 << 20];
     int rc = submit_capture(s, a.v, buf, sizeof buf);
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
     if (rc != 0)
         return -1;
     for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
@@ -207,14 +206,14 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
 
 static int flux_cancel(submitter *s, const char *id)
 {
-    launch_argv a = {0};
-    if (flux_head(s, &a, "cancel") | launch_argv_add(&a, "%s", id)) {
-        launch_argv_free(a.v);
+    ut_argv a = {0};
+    if (flux_head(s, &a, "cancel") | ut_argv_add(&a, "%s", id)) {
+        ut_argv_free(a.v);
         return -1;
     }
     char out[1024];
     int rc = submit_capture(s, a.v, out, sizeof out);
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
     return rc == 0 ? 0 : -1;
 }
 

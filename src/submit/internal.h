@@ -1,7 +1,8 @@
 /* What the schedulers' submitters share (submit/slurm.c, submit/flux.c). */
 #ifndef BATCHTILE_SUBMIT_INTERNAL_H
 #define BATCHTILE_SUBMIT_INTERNAL_H
-#include "launch/proc.h"
+#include "launch/backend.h"
+#include "util/proc.h"
 #include "submit.h"
 
 typedef struct submit_ops {
@@ -9,7 +10,7 @@ typedef struct submit_ops {
     /* could a job of spec's shape ever run there? 0, or -1 with msg */
     int (*check)(submitter *s, const submit_spec *spec, char *msg, size_t msgsz);
     /* the submitting command's argv for spec (malloc'd words) */
-    int (*argv)(submitter *s, const submit_spec *spec, launch_argv *a);
+    int (*argv)(submitter *s, const submit_spec *spec, ut_argv *a);
     /* write what the job needs in its work directory (a job script), or
      * NULL; 0, or -1 with msg */
     int (*prepare)(submitter *s, const submit_spec *spec, char *msg, size_t msgsz);
@@ -21,7 +22,7 @@ typedef struct submit_ops {
 
 struct submitter {
     const submit_ops *ops;
-    launch_env env;    /* ours without this run's token and allocation */
+    ut_env env;    /* ours without this run's token and allocation */
     char mpi[64];      /* srun --mpi=... for a multi-task Slurm job; "" the default */
     char mpi_req[64];  /* --mpi as asked; resolved into mpi at the first multi-task job */
     int mpi_ready;     /* mpi resolved */

@@ -14,30 +14,29 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "plan/rules.h"
 #include "util/file.h"
 
 /* The job's shape and the scheduler's options, as sbatch flags. */
-static int add_options(const submit_spec *sp, launch_argv *a)
+static int add_options(const submit_spec *sp, ut_argv *a)
 {
     const pool_request *q = sp->req;
-    int bad = launch_argv_add(a, "--ntasks=%d", q->ntasks) |
-              launch_argv_add(a, "--cpus-per-task=%d", q->cores_per_task);
+    int bad = ut_argv_add(a, "--ntasks=%d", q->ntasks) |
+              ut_argv_add(a, "--cpus-per-task=%d", q->cores_per_task);
     if (q->nodes > 0)
-        bad |= launch_argv_add(a, "--nodes=%d", q->nodes);
+        bad |= ut_argv_add(a, "--nodes=%d", q->nodes);
     if (q->gpus_per_task > 0)
-        bad |= launch_argv_add(a, "--gpus-per-task=%d", q->gpus_per_task);
+        bad |= ut_argv_add(a, "--gpus-per-task=%d", q->gpus_per_task);
     if (sp->time_limit > 0) {
         long t = (long)ceil(sp->time_limit);
-        bad |= launch_argv_add(a, "--time=%ld:%02ld", t / 60, t % 60);
+        bad |= ut_argv_add(a, "--time=%ld:%02ld", t / 60, t % 60);
     }
     if (q->exclusive)
-        bad |= launch_argv_add(a, "--exclusive");
-    for (int k = 0; sp->sched && k < PLAN_NSCHED; k++)
+        bad |= ut_argv_add(a, "--exclusive");
+    for (int k = 0; sp->sched && k < SUBMIT_NSCHED; k++)
         if (sp->sched[k])
-            bad |= launch_argv_add(a, "--%s=%s", plan_sched_names[k], sp->sched[k]);
+            bad |= ut_argv_add(a, "--%s=%s", submit_sched_names[k], sp->sched[k]);
     for (int i = 0; i < sp->nsched_args; i++)
-        bad |= launch_argv_add(a, "%s", sp->sched_args[i]);
+        bad |= ut_argv_add(a, "%s", sp->sched_args[i]);
     return bad ? -1 : 0;
 }
 
@@ -46,20 +45,20 @@ static int script_path(const submit_spec *sp, char *out, size_t outsz)
     return ut_path_join(out, outsz, sp->workdir, "batchtile-job.sh");
 }
 
-static int slurm_argv(submitter *s, const submit_spec *sp, launch_argv *a)
+static int slurm_argv(submitter *s, const submit_spec *sp, ut_argv *a)
 {
     (void)s;
     char script[4096];
     if (script_path(sp, script, sizeof script) < 0)
         return -1;
-    int bad = launch_argv_add(a, "sbatch") | launch_argv_add(a, "--parsable") |
-              launch_argv_add(a, "--job-name=batchtile.eval.%ld", sp->eval) |
-              launch_argv_add(a, "--chdir=%s", sp->workdir) |
-              launch_argv_add(a, "--output=%s", sp->out_path) |
-              launch_argv_add(a, "--error=%s", sp->err_path);
+    int bad = ut_argv_add(a, "sbatch") | ut_argv_add(a, "--parsable") |
+              ut_argv_add(a, "--job-name=batchtile.eval.%ld", sp->eval) |
+              ut_argv_add(a, "--chdir=%s", sp->workdir) |
+              ut_argv_add(a, "--output=%s", sp->out_path) |
+              ut_argv_add(a, "--error=%s", sp->err_path);
     if (bad || add_options(sp, a) < 0)
         return -1;
-    return launch_argv_add(a, "%s", script);
+    return ut_argv_add(a, "%s", script);
 }
 
 /* A word in single quotes for sh. */
@@ -156,16 +155,16 @@ static int slurm_check(submitter *s, const submit_spec *sp, char *msg, size_t ms
 {
     if (slurm_mpi_ready(s, sp, msg, msgsz) < 0)
         return -1;
-    launch_argv a = {0};
-    if (launch_argv_add(&a, "sbatch") | launch_argv_add(&a, "--test-only") ||
-        add_options(sp, &a) < 0 || launch_argv_add(&a, "--wrap=true") < 0) {
-        launch_argv_free(a.v);
+    ut_argv a = {0};
+    if (ut_argv_add(&a, "sbatch") | ut_argv_add(&a, "--test-only") ||
+        add_options(sp, &a) < 0 || ut_argv_add(&a, "--wrap=true") < 0) {
+        ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
     static char out[16384];
     int rc = submit_capture(s, a.v, out, sizeof out);
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
     if (rc == 0)
         return 0;
     char line[512];

@@ -13,7 +13,7 @@ extern char **environ;
  * to this run (its token: the watchdog and the next run would kill the job)
  * and to this allocation (SLURM_JOB_ID and the like would leak into the new
  * job), keeping SLURM_CONF. */
-static int build_env(launch_env *e, const char *uri)
+static int build_env(ut_env *e, const char *uri)
 {
     memset(e, 0, sizeof *e);
     size_t n = 0;
@@ -55,7 +55,7 @@ submitter *submit_new(const char *backend, const char *uri, const char *mpi, cha
     char path[4096];
     if (strcmp(backend, "flux") == 0 || (uri && uri[0])) {
         s->ops = &submit_flux_ops;
-        if (launch_resolve_command("flux", path, sizeof path) < 0) {
+        if (ut_resolve_command("flux", path, sizeof path) < 0) {
             snprintf(msg, msgsz, "the submit route under Flux needs the flux command on PATH");
             free(s);
             return NULL;
@@ -63,9 +63,9 @@ submitter *submit_new(const char *backend, const char *uri, const char *mpi, cha
         snprintf(s->uri, sizeof s->uri, "%s", uri ? uri : "");
         s->parent = !(uri && uri[0]);
     } else if (strcmp(backend, "slurm") == 0 ||
-               launch_resolve_command("sbatch", path, sizeof path) == 0) {
+               ut_resolve_command("sbatch", path, sizeof path) == 0) {
         s->ops = &submit_slurm_ops;
-        if (launch_resolve_command("sbatch", path, sizeof path) < 0) {
+        if (ut_resolve_command("sbatch", path, sizeof path) < 0) {
             snprintf(msg, msgsz, "the submit route under Slurm needs sbatch on PATH");
             free(s);
             return NULL;
@@ -99,21 +99,21 @@ int submit_check(submitter *s, const submit_spec *spec, char *msg, size_t msgsz)
 
 void submit_describe(submitter *s, const submit_spec *spec, char *out, size_t outsz)
 {
-    launch_argv a = {0};
+    ut_argv a = {0};
     out[0] = '\0';
     if (s->ops->argv(s, spec, &a) < 0 || !a.v) {
-        launch_argv_free(a.v);
+        ut_argv_free(a.v);
         return;
     }
     size_t w = 0;
     for (size_t i = 0; i < a.n && w < outsz; i++)
         w += (size_t)snprintf(out + w, outsz - w, "%s%s", i ? " " : "", a.v[i]);
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
 }
 
 int submit_capture(submitter *s, char *const *argv, char *out, size_t outsz)
 {
-    return launch_capture_env(argv, s->env.envp, out, outsz);
+    return ut_capture_env(argv, s->env.envp, out, outsz);
 }
 
 void submit_last_line(const char *out, char *line, size_t linesz)
@@ -144,12 +144,12 @@ char *submit_join_ids(char *const *ids, size_t n)
 int submit_job(submitter *s, const submit_spec *spec, char *id, size_t idsz, char *msg,
                size_t msgsz)
 {
-    launch_argv a = {0};
+    ut_argv a = {0};
     msg[0] = '\0';
     if (s->ops->prepare && s->ops->prepare(s, spec, msg, msgsz) < 0)
         return -1;
     if (s->ops->argv(s, spec, &a) < 0 || !a.v) {
-        launch_argv_free(a.v);
+        ut_argv_free(a.v);
         snprintf(msg, msgsz, "cannot prepare the job for %s: %s", s->ops->name,
                  msg[0] ? msg : "out of memory");
         return -1;
@@ -161,10 +161,10 @@ int submit_job(submitter *s, const submit_spec *spec, char *id, size_t idsz, cha
     if (rc != 0 || s->ops->parse_id(out, id, idsz) < 0) {
         snprintf(msg, msgsz, "%s refused the job (%s exited with %d): %s", s->ops->name, a.v[0],
                  rc, line[0] ? line : "no output");
-        launch_argv_free(a.v);
+        ut_argv_free(a.v);
         return -1;
     }
-    launch_argv_free(a.v);
+    ut_argv_free(a.v);
     return 0;
 }
 

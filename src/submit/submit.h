@@ -8,6 +8,12 @@
 
 #include "sched/pool.h"
 
+/* The scheduler options a submitted job may carry (--account=... in a
+ * rule), by name. */
+enum { SUBMIT_ACCOUNT, SUBMIT_PARTITION, SUBMIT_QOS, SUBMIT_RESERVATION, SUBMIT_CONSTRAINT,
+       SUBMIT_NSCHED };
+extern const char *const submit_sched_names[SUBMIT_NSCHED]; /* "account", "partition", ... */
+
 /* One evaluation to submit. */
 typedef struct submit_spec {
     long eval;
@@ -17,7 +23,7 @@ typedef struct submit_spec {
     const char *err_path;
     const pool_request *req;
     double time_limit;     /* seconds, 0 for the scheduler's default */
-    char *const *sched;    /* PLAN_NSCHED values (plan/rules.h), NULL when not given */
+    char *const *sched;    /* SUBMIT_NSCHED values, NULL when not given */
     char *const *sched_args; /* passed verbatim */
     int nsched_args;
     const char *origin;    /* "rules.txt:3", for the job script's comment */

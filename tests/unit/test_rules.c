@@ -55,11 +55,11 @@ static void options_of_every_kind(void **state)
     assert_int_equal(r->req.ntasks, 8);
     assert_int_equal(r->req.exclusive, 1);
     assert_true(r->time_limit == 1800);
-    assert_string_equal(r->sched[PLAN_ACCOUNT], "proj");
-    assert_string_equal(r->sched[PLAN_PARTITION], "batch");
-    assert_string_equal(r->sched[PLAN_QOS], "high");
-    assert_string_equal(r->sched[PLAN_RESERVATION], "res");
-    assert_string_equal(r->sched[PLAN_CONSTRAINT], "a&b");
+    assert_string_equal(r->sched[SUBMIT_ACCOUNT], "proj");
+    assert_string_equal(r->sched[SUBMIT_PARTITION], "batch");
+    assert_string_equal(r->sched[SUBMIT_QOS], "high");
+    assert_string_equal(r->sched[SUBMIT_RESERVATION], "res");
+    assert_string_equal(r->sched[SUBMIT_CONSTRAINT], "a&b");
     assert_int_equal(r->nsched_args, 1);
     assert_string_equal(r->sched_args[0], "--mem=4G");
     r = &rs.rules[1];
