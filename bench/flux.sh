@@ -7,7 +7,10 @@
 #   flux_bulk        Flux's own bulk submission over the same pre-split
 #                    directories: flux submit --cc=1-N ...; flux queue drain
 # For each size, REPEATS rounds; round r starts with a different driver
-# (rotated), so that no driver always runs first or last. Each run is timed
+# (rotated), so that no driver always runs first or last; the instance's
+# inactive jobs are purged before each run (untimed). batchtile and the
+# Python driver make the work directories in their time; the bulk
+# submission's are made before (batchtile split, untimed). Each run is timed
 # by GNU time: wall, CPU (user + system) and peak RSS of the driver and its
 # children (the evaluations run under the brokers, not as its children).
 # Usage: bench/flux.sh BUILD FLUX [SIZES] [REPEATS]
@@ -51,6 +54,9 @@ for n in ${sizes//,/ }; do
         for i in 0 1 2; do
             d=${drivers[$(((r + i) % 3))]}
             rm -rf "$d" && mkdir "$d" && cd "$d"
+            # every run starts from an instance without job history (its
+            # inactive jobs would slow the later runs)
+            flux job purge --force --num-limit=0 >/dev/null
             "run_$d"
             echo "$n $d $(cat t)"
             cd ..

@@ -99,6 +99,11 @@ int alloc_local_detect(alloc_resources *r, int cores, int gpus, char *msg, size_
          * on every load (LeakSanitizer sees it): leave it out */
         hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
     }
+    /* never a display: the GL component tries X servers :0..:N on every
+     * load (a compute node has none), and OpenCL's ICD loader may start
+     * drivers; the CUDA, NVML and RSMI components find the GPUs */
+    hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "gl");
+    hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "opencl");
     if (hwloc_topology_load(topo) < 0) {
         hwloc_topology_destroy(topo);
         snprintf(msg, msgsz, "hwloc: cannot load the topology");

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1986,6 +1987,15 @@ int run_execute(const run_config *c)
         ut_err("%s", msg);
         return rc == RUN_LOAD_INPUT ? 2 : 3;
     }
+    /* one run per journal (and so per directory), before anything is touched
+     * and before the machine is probed: a second run says so at once */
+    struct stat jst;
+    int journal_new = stat(c->journal_path, &jst) < 0;
+    if (!c->dry_run && !(o->journal = run_journal_open(c->journal_path, msg, sizeof msg))) {
+        ut_err("%s", msg);
+        status = errno == EWOULDBLOCK ? 4 : 3;
+        goto out;
+    }
     /* Dakota's results format is its own setting (results_format), standard
      * unless asked: never guessed from the parameters' format */
     o->rfmt = c->results_format >= 0 ? (dak_format)c->results_format : DAK_FMT_STANDARD;
@@ -2044,13 +2054,6 @@ int run_execute(const run_config *c)
         }
     if (c->dry_run) {
         status = dry_run(o);
-        goto out;
-    }
-    /* one run per journal (and so per directory), before anything is touched */
-    o->journal = run_journal_open(c->journal_path, msg, sizeof msg);
-    if (!o->journal) {
-        ut_err("%s", msg);
-        status = errno == EWOULDBLOCK ? 4 : 3;
         goto out;
     }
     if (run_results_prepare(c->results_path, msg, sizeof msg) < 0) {
@@ -2244,6 +2247,9 @@ int run_execute(const run_config *c)
     else if (o->nnotrun)
         status = 75; /* what did not run (the infrastructure, --halt): run again */
 out:
+    /* a run refused before it began leaves no journal it created */
+    if (o->journal && journal_new && stat(c->journal_path, &jst) == 0 && jst.st_size == 0)
+        unlink(c->journal_path);
     orch_free(o);
     return status;
 }
