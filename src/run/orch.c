@@ -2,6 +2,7 @@
  * and timers; evaluations flow queue -> placement -> process -> results. */
 #define _GNU_SOURCE
 #include "orch.h"
+#include "orch_int.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -42,121 +43,6 @@
 #include "util/log.h"
 #include "util/tmpl.h"
 
-enum { ST_PENDING, ST_RUNNING, ST_DONE };
-/* why a batch stopped early, besides a signal (their numbers are positive) */
-enum { STOP_FAULT = -1, STOP_HALT = -2, STOP_CLOCK = -3 };
-
-/* How an evaluation runs: the command line's plan (0), or a rule's. */
-typedef struct run_plan {
-    const plan_rule *rule; /* NULL: the command line's options */
-    pool_request req;
-    double time_limit;
-    run_cmdline cmd;       /* the rule's own command (own_cmd), else a copy of the default */
-    int own_cmd;
-    int submit;            /* the submit route */
-    run_recipe recipe;     /* what its results depend on */
-    char key[17];          /* names the plan across runs (longest-first) */
-    double hist_sum;       /* runtimes the journal recorded for it */
-    long hist_n;
-    size_t nused;          /* evaluations of this batch that follow it */
-} run_plan;
-
-/* What an attempt needs while it is staged, runs, and ends: allocated
- * then, freed when it has ended, so that a finished or waiting evaluation
- * costs only its ev_state. */
-typedef struct ev_run {
-    launch_job job;
-    pool_placement place;
-    char *cwd;
-    char *out_name, *err_name;
-    double t0_mono, t0_wall;
-    double deadline;    /* monotonic; 0 = none */
-    double kill_at;     /* monotonic; when TERM turns into KILL */
-    int kill_stage;     /* 0 none, 1 TERM sent, 2 KILL sent */
-    int timed_out, interrupted;
-    int submitted;      /* runs as its own scheduler job, job_id */
-    char *job_id;
-    char *evidence;     /* where to look: "workdir.3/stderr.txt ends: ..." */
-} ev_run;
-
-/* One evaluation of the batch, for the whole run: small, since a batch may
- * hold a million. */
-typedef struct ev_state {
-    run_item *item;
-    ev_run *run;        /* while an attempt is staged or runs, else NULL */
-    char *reason;       /* why it failed (final attempt) */
-    uint64_t text_off;  /* its rendered results in the spill file (has_text) */
-    uint32_t text_len;
-    uint16_t plan;      /* index into orch.plans */
-    uint16_t attempt;   /* 1-based, of the current or last attempt */
-    uint16_t infra_tries; /* attempts the infrastructure spoiled */
-    uint8_t state;
-    uint8_t from_journal : 1, has_text : 1;
-    uint8_t not_run : 1; /* ended without a result through no fault of its own */
-} ev_state;
-
-typedef struct orch {
-    /* a submission's paths, built for submit_job (too large for the stack) */
-    struct {
-        char wd[PATH_MAX], out[PATH_MAX], err[PATH_MAX], origin[PATH_MAX];
-    } spec_paths;
-    const run_config *cfg;
-    run_batch batch;
-    run_resend resend; /* the batch's identity for the re-send check */
-    ev_state *ev;
-    alloc_resources res;
-    pool *pool;
-    sched_queue queue;
-    launch_backend *be;
-    run_cmdline cmd;
-    run_template tmpl;
-    int have_tmpl;
-    run_journal *journal;
-    run_recipe recipe; /* the command line's plan's (plans[0].recipe) */
-    plan_rules rules;
-    int have_rules;
-    run_plan *plans;    /* [0] the command line's, then one per rule */
-    int nplans;
-    submitter *sub;     /* where submit rules go; NULL without any */
-    ev_state **subs;    /* submitted jobs not ended */
-    size_t nsubs;
-    size_t *to_submit;  /* evaluations waiting to be submitted, in order */
-    size_t nto_submit;
-    double next_poll, poll_interval;
-    size_t nleft;       /* submitted jobs left running at a stop */
-    size_t *start_order; /* evaluations in the order they start (--order) */
-    run_spill spill;    /* the finished evaluations' rendered results */
-    run_prestage *prestage; /* work directories made ahead, NULL for none */
-    size_t *prestage_order;
-    char *textbuf;      /* one of them, read back */
-    size_t textbufsz;
-    char token[64]; /* this run's (launch/tree.h) */
-    report_joblog *joblog;
-    run_progress progress;
-    dak_format rfmt;
-    ev_state **running;
-    size_t nrunning;
-    struct cooling {
-        pool_placement place;
-        double due; /* monotonic */
-    } *cooling;      /* finished placements not yet given back (release_delay) */
-    size_t ncooling, capcooling;
-    size_t ndone, nfailed, nresumed;
-    size_t nfailed_own; /* final failures of evaluations that ran (for --halt) */
-    size_t nnotrun;     /* of the failed: not run (the allocation ended, the infrastructure) */
-    double stop_at;     /* monotonic: the allocation's end minus the margin; 0 none */
-    double ends_at;     /* wall clock: the allocation's end; 0 unknown */
-    double margin;
-    double grace;       /* TERM to KILL: --grace, shorter near the allocation's end */
-    int clock_killed;   /* the running evaluations were stopped for the clock */
-    int stopping; /* the signal that stopped us, or STOP_FAULT / STOP_HALT */
-    char stop_why[320]; /* "interrupted by SIGTERM", "stopped: ..." */
-    int second_signal;
-    double t_start_mono, t_start_wall;
-    double runtime_sum; /* of the evaluations finished in this run, for the ETA */
-    size_t runtime_n;
-    int sys_error;
-} orch;
 
 static double mono(void)
 {
@@ -324,7 +210,7 @@ static void journal_run_start(orch *o)
 
 /* The attempt state of e, allocated when it is first needed; NULL when out
  * of memory. */
-static ev_run *run_get(ev_state *e)
+ev_run *orch_ev_run(ev_state *e)
 {
     if (!e->run)
         e->run = calloc(1, sizeof *e->run);
@@ -332,7 +218,7 @@ static ev_run *run_get(ev_state *e)
 }
 
 /* Release e's attempt state (its placement must have been given back). */
-static void run_drop(ev_state *e)
+void orch_ev_drop(ev_state *e)
 {
     ev_run *r = e->run;
     if (!r)
@@ -669,7 +555,7 @@ out:
 static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
                         const launch_status *st);
 
-static char *expand_name(const char *tmpl, long eval)
+char *orch_expand_name(const char *tmpl, long eval)
 {
     char buf[PATH_MAX];
     if (ut_tmpl_expand(tmpl, eval, buf, sizeof buf) < 0)
@@ -700,7 +586,7 @@ static void not_started(orch *o, ev_state *e)
     e->state = ST_PENDING;
     if (e->run && e->run->place.slices)
         pool_release(o->pool, &e->run->place);
-    run_drop(e);
+    orch_ev_drop(e);
 }
 
 /* Prepare an attempt of e: its work directory, parameters file, output
@@ -714,7 +600,7 @@ static int stage_eval(orch *o, ev_state *e)
     char msg[PATH_MAX + 1024], params[PATH_MAX], results[PATH_MAX], rpath[PATH_MAX];
     e->attempt++;
     e->not_run = 0;
-    if (!run_get(e)) {
+    if (!orch_ev_run(e)) {
         finish_eval(o, e, NULL, "out of memory", NULL);
         return -1;
     }
@@ -755,8 +641,8 @@ static int stage_eval(orch *o, ev_state *e)
     }
     free(e->run->out_name);
     free(e->run->err_name);
-    e->run->out_name = expand_name(c->stdout_name, eval);
-    e->run->err_name = expand_name(c->stderr_name, eval);
+    e->run->out_name = orch_expand_name(c->stdout_name, eval);
+    e->run->err_name = orch_expand_name(c->stderr_name, eval);
     char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
     if (!argv || !e->run->out_name || !e->run->err_name) {
         ut_argv_free(argv);
@@ -781,7 +667,7 @@ static int stage_eval(orch *o, ev_state *e)
 static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 {
     char msg[PATH_MAX + 1024];
-    if (!run_get(e)) {
+    if (!orch_ev_run(e)) {
         pool_release(o->pool, pl);
         e->attempt++;
         finish_eval(o, e, NULL, "out of memory", NULL);
@@ -813,7 +699,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 /* Follow e as the scheduler's job id (submitted now or by an earlier run). */
 static int attach(orch *o, ev_state *e, const char *id)
 {
-    if (!run_get(e))
+    if (!orch_ev_run(e))
         return -1;
     free(e->run->job_id);
     if (!(e->run->job_id = strdup(id)))
@@ -831,7 +717,7 @@ static int attach(orch *o, ev_state *e, const char *id)
             e->run->cwd = strdup(dir);
     }
     if (!e->run->err_name)
-        e->run->err_name = expand_name(o->cfg->stderr_name, e->item->eval);
+        e->run->err_name = orch_expand_name(o->cfg->stderr_name, e->item->eval);
     o->subs[o->nsubs++] = e;
     o->poll_interval = 1;
     o->next_poll = mono() + o->poll_interval;
@@ -856,8 +742,8 @@ static int abs_in(const char *dir, const char *name, char *out, size_t outsz)
 }
 
 /* What the scheduler is given for e (after stage_eval). */
-static int submit_spec_of(const orch *o, const ev_state *e, submit_spec *sp, char *wd,
-                          char *out, char *err, char *origin, size_t sz)
+int orch_submit_spec(const orch *o, const ev_state *e, submit_spec *sp, char *wd,
+                     char *out, char *err, char *origin, size_t sz)
 {
     const run_plan *plan = &o->plans[e->plan];
     memset(sp, 0, sizeof *sp);
@@ -889,7 +775,7 @@ static void submit_eval(orch *o, ev_state *e)
     char *wd = o->spec_paths.wd, *out = o->spec_paths.out, *err = o->spec_paths.err,
          *origin = o->spec_paths.origin;
     submit_spec sp;
-    if (submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) < 0) {
+    if (orch_submit_spec(o, e, &sp, wd, out, err, origin, PATH_MAX) < 0) {
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
         return;
     }
@@ -1021,7 +907,7 @@ static void stop_submitted(orch *o)
         e->reason = strdup(why);
         e->state = ST_DONE;
         e->not_run = 1;
-        run_drop(e);
+        orch_ev_drop(e);
         o->ndone++;
         o->nfailed++;
         o->nnotrun++;
@@ -1174,7 +1060,7 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     if (r && r->place.slices)
         release_later(o, &r->place);
     if (retry) {
-        run_drop(e);
+        orch_ev_drop(e);
         requeue(o, e);
         return;
     }
@@ -1213,7 +1099,7 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     }
     /* a finished evaluation keeps only where its results are, and why it
      * failed: a million of them must fit in little memory */
-    run_drop(e);
+    orch_ev_drop(e);
 }
 
 static const char *signame(int sig)
@@ -1790,101 +1676,6 @@ static int setup_plans(orch *o)
     return 0;
 }
 
-/* ---- dry run --------------------------------------------------------------- */
-
-static void print_placement(const orch *o, const pool_placement *pl, char *out, size_t outsz)
-{
-    size_t w = 0;
-    out[0] = '\0';
-    for (int i = 0; i < pl->nslices && w < outsz; i++) {
-        const pool_slice *s = &pl->slices[i];
-        w += (size_t)snprintf(out + w, outsz - w, "%s%s: cores ", i ? "; " : "",
-                              o->res.nodes[s->node].name);
-        for (int k = 0; k < s->ncores && w < outsz; k++)
-            w += (size_t)snprintf(out + w, outsz - w, "%s%d", k ? "," : "", s->cores[k]);
-        if (s->ngpus && w < outsz) {
-            w += (size_t)snprintf(out + w, outsz - w, " gpus ");
-            for (int k = 0; k < s->ngpus && w < outsz; k++)
-                w += (size_t)snprintf(out + w, outsz - w, "%s%s", k ? "," : "",
-                                      o->res.nodes[s->node].gpu_ids[s->gpus[k]]);
-        }
-    }
-}
-
-static int dry_run(orch *o)
-{
-    const run_config *c = o->cfg;
-    /* as if each evaluation ran until the pool was full, then the oldest
-     * ended (in the order it would start: --order) */
-    pool_placement *held = calloc(o->batch.n, sizeof *held);
-    size_t oldest = 0, nheld = 0;
-    if (!held) {
-        ut_err("out of memory");
-        return 3;
-    }
-    for (size_t i = 0; i < o->batch.n; i++) {
-        ev_state *e = &o->ev[o->start_order[i]];
-        const run_plan *plan = &o->plans[e->plan];
-        long eval = e->item->eval;
-        char params[PATH_MAX], results[PATH_MAX], dir[PATH_MAX], where[2048], line[8192];
-        char rule[PATH_MAX + 64] = "";
-        run_workdir_path(&c->layout, eval, dir, sizeof dir);
-        ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params);
-        ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results);
-        char **argv = run_cmdline_argv(&plan->cmd, eval, params, results);
-        if (o->have_rules && plan->rule)
-            snprintf(rule, sizeof rule, "  rule %s:%d (%s)", o->rules.path, plan->rule->line,
-                     plan->submit ? "submit" : "tile");
-        else if (o->have_rules)
-            snprintf(rule, sizeof rule, "  no rule (the command line's options)");
-        if (plan->submit) {
-            char *wd = o->spec_paths.wd, *out = o->spec_paths.out, *err = o->spec_paths.err,
-                 *origin = o->spec_paths.origin;
-            char *on = expand_name(c->stdout_name, eval), *en = expand_name(c->stderr_name, eval);
-            submit_spec sp;
-            if (!run_get(e)) {
-                ut_argv_free(argv);
-                continue;
-            }
-            e->run->cwd = strdup(dir);
-            e->run->out_name = on;
-            e->run->err_name = en;
-            e->run->job.argv = argv;
-            line[0] = '\0';
-            if (e->run->cwd && on && en && submit_spec_of(o, e, &sp, wd, out, err, origin, PATH_MAX) == 0)
-                submit_describe(o->sub, &sp, line, sizeof line);
-            e->run->job.argv = NULL;
-            run_drop(e);
-            run_cmdline_format(argv, where, sizeof where);
-            printf("eval %ld%s  as its own %s job: %s  (running: %s)\n", eval, rule,
-                   submit_name(o->sub), line, where);
-            ut_argv_free(argv);
-            continue;
-        }
-        held[nheld] = (pool_placement){0, NULL};
-        while (pool_alloc(o->pool, &plan->req, &held[nheld]) < 0 ||
-               (c->max_running > 0 && nheld - oldest >= (size_t)c->max_running)) {
-            if (held[nheld].slices)
-                pool_release(o->pool, &held[nheld]);
-            if (oldest == nheld)
-                break; /* cannot happen after the feasibility check */
-            pool_release(o->pool, &held[oldest++]);
-        }
-        print_placement(o, &held[nheld], where, sizeof where);
-        nheld++;
-        run_cmdline_format(argv, line, sizeof line);
-        const char *via = strcmp(o->res.backend, "slurm") == 0 ? "(srun) "
-                          : plan->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
-                                                                                 : "";
-        printf("eval %ld%s  [%s]  in %s: %s%s\n", eval, rule, where, dir, via, line);
-        ut_argv_free(argv);
-    }
-    for (size_t i = oldest; i < nheld; i++)
-        pool_placement_free(&held[i]);
-    free(held);
-    return 0;
-}
-
 /* ---- run_execute ------------------------------------------------------- */
 
 static void orch_free(orch *o)
@@ -1894,7 +1685,7 @@ static void orch_free(orch *o)
     if (o->ev) {
         for (size_t i = 0; i < o->batch.n; i++) {
             free(o->ev[i].reason);
-            run_drop(&o->ev[i]);
+            orch_ev_drop(&o->ev[i]);
         }
     }
     free(o->ev);
@@ -2053,7 +1844,7 @@ int run_execute(const run_config *c)
             goto out;
         }
     if (c->dry_run) {
-        status = dry_run(o);
+        status = orch_dry_run(o);
         goto out;
     }
     if (run_results_prepare(c->results_path, msg, sizeof msg) < 0) {
