@@ -123,7 +123,7 @@ static void journal_write(orch *o, char *s)
     free(s);
 }
 
-static uint64_t recipe_of(const orch *o, const ev_state *e)
+uint64_t orch_recipe_of(const orch *o, const ev_state *e)
 {
     return e->plan ? o->plans[e->plan].recipe.all : o->recipe.all;
 }
@@ -149,7 +149,7 @@ static void journal_eval(orch *o, ev_state *e, const launch_status *st, int ok, 
     char hash[17];
     snprintf(hash, sizeof hash, "%016llx", e->item->hash);
     char recipe[17];
-    run_recipe_hex(recipe_of(o, e), recipe);
+    run_recipe_hex(orch_recipe_of(o, e), recipe);
     const ev_run *r = e->run; /* NULL for one that never started */
     rec_eval rec = {.eval = e->item->eval,
                     .hash = hash,
@@ -237,7 +237,7 @@ void orch_ev_drop(ev_state *e)
 /* Keep text (malloc'd, taken) as e's rendered results, in the spill file.
  * 0, or -1 (NULL text, or the spill file cannot grow: a fault of the
  * machine). */
-static int set_text(orch *o, ev_state *e, char *text)
+int orch_set_text(orch *o, ev_state *e, char *text)
 {
     if (!text)
         return -1;
@@ -282,272 +282,9 @@ static const char *text_of(void *arg, size_t i, int *err)
     return o->textbuf;
 }
 
-/* ---- resume ------------------------------------------------------------ */
-
-typedef struct resume_ctx {
-    orch *o;
-    size_t *order; /* item indices sorted by evaluation number */
-    uint64_t *recipe;   /* per item: the recipe of its latest ok record, 0 if none */
-    int *run_of;        /* per item: which run record wrote that record */
-    run_recipe *runs;   /* the run records' recipes (all 0 when a run had none) */
-    size_t nruns;
-    char last_token[64]; /* of the last run record, "" once that run's end record came */
-    char **job;          /* per item: the job id when its latest record is a submission */
-    uint64_t *job_recipe; /* and that submission's recipe */
-    int *job_attempt;
-} resume_ctx;
-
-static long find_eval(const resume_ctx *rc, long eval)
-{
-    size_t lo = 0, hi = rc->o->batch.n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        long v = rc->o->batch.items[rc->order[mid]].eval;
-        if (v == eval)
-            return (long)rc->order[mid];
-        if (v < eval)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return -1;
-}
-
-static void resume_run(void *arg, const rec_run *r)
-{
-    resume_ctx *rc = arg;
-    run_recipe *nr = realloc(rc->runs, (rc->nruns + 1) * sizeof *nr);
-    if (!nr)
-        return;
-    rc->runs = nr;
-    if (run_recipe_from_json(&rc->runs[rc->nruns], r->recipe) < 0)
-        memset(&rc->runs[rc->nruns], 0, sizeof rc->runs[rc->nruns]);
-    rc->nruns++;
-    snprintf(rc->last_token, sizeof rc->last_token, "%s", r->token ? r->token : "");
-}
-
-static void resume_end(void *arg, const rec_end *e)
-{
-    (void)e;
-    ((resume_ctx *)arg)->last_token[0] = '\0';
-}
-
-/* The latest record of an evaluation decides: what an earlier one said is
- * forgotten. Its item, or -1 when not in this batch or its parameters
- * changed (they never match). */
-static long resume_latest(resume_ctx *rc, long eval, const char *hash)
-{
-    long idx = find_eval(rc, eval);
-    if (idx < 0)
-        return -1;
-    char want[17];
-    snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
-    rc->recipe[idx] = 0;
-    free(rc->job[idx]);
-    rc->job[idx] = NULL;
-    return strcmp(hash, want) == 0 ? idx : -1;
-}
-
-static void resume_eval(void *arg, const rec_eval *e)
-{
-    resume_ctx *rc = arg;
-    if (!e->eval_is_int || !e->hash || !e->status)
-        return;
-    long idx = resume_latest(rc, e->eval, e->hash);
-    if (idx < 0 || e->outcome != REC_OK)
-        return;
-    uint64_t rh = e->recipe ? strtoull(e->recipe, NULL, 16) : 0;
-    rc->recipe[idx] = rh ? rh : 1; /* 1: ok, but from a journal without recipes */
-    rc->run_of[idx] = (int)rc->nruns - 1;
-}
-
-/* submitted and not heard of since: its job may still run */
-static void resume_submit(void *arg, const rec_submit *s)
-{
-    resume_ctx *rc = arg;
-    if (!s->eval_is_int || !s->hash)
-        return;
-    long idx = resume_latest(rc, s->eval, s->hash);
-    if (idx < 0)
-        return;
-    rc->job[idx] = s->job ? strdup(s->job) : NULL;
-    rc->job_recipe[idx] = s->recipe ? strtoull(s->recipe, NULL, 16) : 0;
-    rc->job_attempt[idx] = s->attempt;
-}
-
-static int results_path(const orch *o, long eval, char *out, size_t outsz)
+int orch_results_path(const orch *o, long eval, char *out, size_t outsz)
 {
     return run_workdir_file(&o->cfg->layout, eval, o->cfg->layout.results_file, out, outsz);
-}
-
-/* The work directory's parameters file is the current one, whatever it
- * was left as: rewritten when its bytes differ. */
-static void params_current(orch *o, const run_item *it)
-{
-    char path[PATH_MAX];
-    if (run_workdir_file(&o->cfg->layout, it->eval, o->cfg->layout.params_file, path,
-                         sizeof path) < 0)
-        return;
-    ut_map m;
-    char *text = run_item_copy(&o->batch, it);
-    int same = !text || (ut_file_read_bounded(path, it->len, &m) == 0 && m.len == it->len &&
-                         memcmp(m.data, text, it->len) == 0);
-    if (text && m.data)
-        ut_file_unmap(&m);
-    if (!same) {
-        char msg[PATH_MAX + 256];
-        run_workdir_write_params(&o->cfg->layout, it->eval, text, it->len, NULL,
-                                 o->cfg->follow_workdir_links, msg,
-                                 sizeof msg);
-    }
-    free(text);
-}
-
-static int attach(orch *o, ev_state *e, const char *id);
-
-/* Take from the journal what finished with the same parameters (and, by
- * default, the same recipe) and still has valid results in its work
- * directory; say once why the others run again. Computes o->recipe, with
- * the last run's program hashes as a cache. */
-static int resume(orch *o, char *msg, size_t msgsz)
-{
-    const run_config *c = o->cfg;
-    resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int)), NULL, 0, "",
-                     calloc(o->batch.n, sizeof(char *)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int))};
-    int status = 0;
-    if (!rc.order || !rc.recipe || !rc.run_of || !rc.job || !rc.job_recipe || !rc.job_attempt) {
-        snprintf(msg, msgsz, "out of memory");
-        status = -1;
-        goto out;
-    }
-    if (run_order_by_eval(rc.order, &o->batch) < 0) {
-        snprintf(msg, msgsz, "out of memory");
-        status = -1;
-        goto out;
-    }
-    rec_read(c->journal_path,
-             &(rec_reader){.run = resume_run, .eval = resume_eval, .submit = resume_submit,
-                           .end = resume_end},
-             &rc);
-    /* a run that did not end (killed, its machine lost) may have left
-     * evaluations running: none may run beside its own re-run */
-    if (rc.last_token[0]) {
-        int n = launch_tree_kill_run(rc.last_token);
-        if (n > 0)
-            ut_err("killed %d process%s left running by an interrupted earlier run", n,
-                   n == 1 ? "" : "es");
-    }
-    run_recipe_input in = {o->cmd.words, o->cmd.nwords, &c->layout, o->batch.items[0].eval,
-                           o->have_tmpl ? o->tmpl.dir : NULL, c->copy_files, &c->req, c->mpi};
-    if (run_recipe_compute(&o->recipe, &in, rc.nruns ? rc.runs[rc.nruns - 1].files : NULL, msg,
-                           msgsz) < 0) {
-        status = -1;
-        goto out;
-    }
-    for (int k = 1; k < o->nplans; k++) {
-        /* a rule's plan: its own command and options, and the rule itself */
-        run_plan *pl = &o->plans[k];
-        run_recipe_input pin = in;
-        pin.words = pl->cmd.words;
-        pin.nwords = pl->cmd.nwords;
-        pin.req = &pl->req;
-        if (run_recipe_compute(&pl->recipe, &pin, o->recipe.files, msg, msgsz) < 0) {
-            status = -1;
-            goto out;
-        }
-        pl->recipe.all = ut_hash(pl->recipe.all, &pl->rule->hash, sizeof pl->rule->hash);
-    }
-    if (c->resume == RUN_RESUME_NONE)
-        goto out;
-    size_t changed = 0;
-    unsigned parts = 0;
-    for (size_t i = 0; i < o->batch.n; i++) {
-        if (!rc.recipe[i])
-            continue;
-        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != recipe_of(o, &o->ev[i])) {
-            changed++;
-            const run_recipe *was = rc.run_of[i] >= 0 && (size_t)rc.run_of[i] < rc.nruns
-                                        ? &rc.runs[rc.run_of[i]] : NULL;
-            parts |= was && was->all ? run_recipe_diff(was, &o->recipe) : 0;
-            continue;
-        }
-        ev_state *e = &o->ev[i];
-        char path[PATH_MAX], why[512];
-        if (results_path(o, e->item->eval, path, sizeof path) < 0)
-            continue;
-        int owned;
-        dak_params *p = run_item_params(&o->batch, e->item, &owned);
-        if (!p)
-            continue;
-        dak_results *r = run_results_read(path, p, c->max_results_size, why, sizeof why);
-        if (r) {
-            if (set_text(o, e, run_results_render(o->rfmt, p, r)) == 0) {
-                e->state = ST_DONE;
-                e->from_journal = 1;
-                o->ndone++;
-                o->nresumed++;
-                params_current(o, e->item);
-            }
-            dak_results_free(r);
-        }
-        if (owned)
-            dak_params_free(p);
-    }
-    /* a submitted job of this evaluation that may still run: followed
-     * again, never submitted twice */
-    for (size_t i = 0; i < o->batch.n; i++) {
-        ev_state *e = &o->ev[i];
-        if (!rc.job[i] || e->state != ST_PENDING || !o->plans[e->plan].submit)
-            continue;
-        if (c->resume == RUN_RESUME_RECIPE && rc.job_recipe[i] != recipe_of(o, e)) {
-            ut_err("evaluation %ld: %s job %s was submitted with another recipe: submitting "
-                   "it again (cancel %s if it still runs)", e->item->eval,
-                   o->sub ? submit_name(o->sub) : "scheduler", rc.job[i], rc.job[i]);
-            continue;
-        }
-        e->attempt = rc.job_attempt[i] > 0 ? rc.job_attempt[i] : 1;
-        if (attach(o, e, rc.job[i]) < 0) {
-            snprintf(msg, msgsz, "out of memory");
-            status = -1;
-            goto out;
-        }
-    }
-    if (o->nsubs) {
-        char ids[256] = "";
-        size_t w = 0;
-        for (size_t i = 0; i < o->nsubs && w < sizeof ids; i++)
-            w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s (evaluation %ld)",
-                                  i ? ", " : "", o->subs[i]->run->job_id, o->subs[i]->item->eval);
-        ut_err("following %s job%s %s, submitted by an earlier run, instead of submitting "
-               "again", submit_name(o->sub), o->nsubs == 1 ? "" : "s", ids);
-    }
-    if (changed) {
-        char what[256] = "";
-        size_t w = 0;
-        for (int k = 0; k < RUN_RECIPE_NPARTS; k++)
-            if (parts & (1u << k))
-                w += (size_t)snprintf(what + w, sizeof what - w, "%s%s", w ? ", " : "",
-                                      run_recipe_part_names[k]);
-        ut_err("%s changed since the journal: %zu evaluation%s run again "
-               "(--resume=params reuses them)",
-               w ? what : "the recipe (journal of an earlier version)", changed,
-               changed == 1 ? "" : "s");
-    }
-out:
-    for (size_t i = 0; i < rc.nruns; i++)
-        run_recipe_free(&rc.runs[i]);
-    free(rc.runs);
-    free(rc.order);
-    free(rc.recipe);
-    free(rc.run_of);
-    for (size_t i = 0; rc.job && i < o->batch.n; i++)
-        free(rc.job[i]);
-    free(rc.job);
-    free(rc.job_recipe);
-    free(rc.job_attempt);
-    return status;
 }
 
 /* ---- starting and ending evaluations --------------------------------- */
@@ -614,7 +351,7 @@ static int stage_eval(orch *o, ev_state *e)
     if (run_workdir_path(&c->layout, eval, dir, sizeof dir) < 0 || !(e->run->cwd = strdup(dir)) ||
         ut_tmpl_expand(c->layout.params_file, eval, params, sizeof params) < 0 ||
         ut_tmpl_expand(c->layout.results_file, eval, results, sizeof results) < 0 ||
-        results_path(o, eval, rpath, sizeof rpath) < 0) {
+        orch_results_path(o, eval, rpath, sizeof rpath) < 0) {
         finish_eval(o, e, NULL, "work directory or file name too long", NULL);
         return -1;
     }
@@ -697,7 +434,7 @@ static void start_eval(orch *o, ev_state *e, pool_placement *pl)
 /* ---- the submit route ---------------------------------------------------- */
 
 /* Follow e as the scheduler's job id (submitted now or by an earlier run). */
-static int attach(orch *o, ev_state *e, const char *id)
+int orch_attach(orch *o, ev_state *e, const char *id)
 {
     if (!orch_ev_run(e))
         return -1;
@@ -785,8 +522,8 @@ static void submit_eval(orch *o, ev_state *e)
     }
     char hash[17], recipe[17];
     snprintf(hash, sizeof hash, "%016llx", e->item->hash);
-    run_recipe_hex(recipe_of(o, e), recipe);
-    if (attach(o, e, id) < 0) {
+    run_recipe_hex(orch_recipe_of(o, e), recipe);
+    if (orch_attach(o, e, id) < 0) {
         submit_cancel(o->sub, id);
         finish_eval(o, e, NULL, "out of memory", NULL);
         return;
@@ -1067,7 +804,7 @@ static void finish_eval(orch *o, ev_state *e, char *text, const char *reason,
     e->state = ST_DONE;
     o->ndone++;
     if (ok)
-        set_text(o, e, text);
+        orch_set_text(o, e, text);
     if (o->ndone % 4096 == 0)
         run_batch_release(&o->batch); /* the pages staging and checking read */
     const char *cwd = r && r->cwd ? r->cwd : "?";
@@ -1193,7 +930,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
         char rpath[PATH_MAX];
         int owned = 0;
         dak_params *p = NULL;
-        if (results_path(o, e->item->eval, rpath, sizeof rpath) < 0) {
+        if (orch_results_path(o, e->item->eval, rpath, sizeof rpath) < 0) {
             snprintf(why, sizeof why, "results file name too long");
         } else if (!(p = run_item_params(&o->batch, e->item, &owned))) {
             if (errno == ESTALE) {
@@ -1908,7 +1645,7 @@ int run_execute(const run_config *c)
 
     o->t_start_mono = mono();
     o->t_start_wall = wall();
-    if (resume(o, msg, sizeof msg) < 0) {
+    if (orch_resume(o, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
         status = 3;
         sigprocmask(SIG_SETMASK, &old, NULL);
@@ -2003,7 +1740,7 @@ int run_execute(const run_config *c)
         int owned;
         dak_params *p = run_item_params(&o->batch, e->item, &owned);
         if (p)
-            filled += set_text(o, e, run_results_filled(o->rfmt, p, c->on_fail == RUN_ON_FAIL_NAN
+            filled += orch_set_text(o, e, run_results_filled(o->rfmt, p, c->on_fail == RUN_ON_FAIL_NAN
                                                                      ? NAN : c->on_fail_value)) == 0;
         if (owned)
             dak_params_free(p);

@@ -1,5 +1,6 @@
 /* The orchestrator's state, shared by the files of run/ that each take one
- * concern of a run (orch.c: the loop and its policies; dryrun.c: --dry-run).
+ * concern of a run (orch.c: the loop and its policies; resume.c: what the
+ * journal says is done; dryrun.c: --dry-run).
  * Internal to run/. */
 #ifndef BATCHTILE_RUN_ORCH_INT_H
 #define BATCHTILE_RUN_ORCH_INT_H
@@ -150,6 +151,18 @@ char *orch_expand_name(const char *tmpl, long eval);
  * origin (each of size sz). 0, or -1 when a name is too long. */
 int orch_submit_spec(const orch *o, const ev_state *e, submit_spec *sp, char *wd, char *out,
                      char *err, char *origin, size_t sz);
+/* The recipe e runs under (its plan's, or the command line's). */
+uint64_t orch_recipe_of(const orch *o, const ev_state *e);
+/* Follow e as the scheduler's job id (submitted now or by an earlier run).
+ * 0, or -1 when out of memory. */
+int orch_attach(orch *o, ev_state *e, const char *id);
+/* Keep text (malloc'd, taken) as e's rendered results, in the spill file.
+ * 0, or -1 (NULL text, or the spill file cannot grow). */
+int orch_set_text(orch *o, ev_state *e, char *text);
+/* The path of evaluation eval's results file. 0, or -1 when too long. */
+int orch_results_path(const orch *o, long eval, char *out, size_t outsz);
+/* Take from the journal what finished (resume.c). 0, or -1 with msg set. */
+int orch_resume(orch *o, char *msg, size_t msgsz);
 /* --dry-run: print where each evaluation would run, and its command. The
  * exit status. */
 int orch_dry_run(orch *o);
