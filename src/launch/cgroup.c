@@ -226,8 +226,12 @@ int launch_cg_release(int slot)
     slots[slot].busy = 0;
     if (!populated(slots[slot].dfd))
         return 0;
-    /* emptied later, asynchronously: a slot is reused once it is empty */
+    /* gone before the cores go to the next evaluation: a killed process
+     * takes a moment to exit (at most about 0.2 s waited here; one stuck
+     * in the kernel longer keeps its slot, reused once empty) */
     write_at(slots[slot].dfd, "cgroup.kill", "1");
+    for (int i = 0; i < 200 && populated(slots[slot].dfd); i++)
+        pause_ms(1);
     return 1;
 }
 
