@@ -1,5 +1,6 @@
 #include "proc.h"
 
+#include "cgroup.h"
 #include "tree.h"
 #include "util/file.h"
 
@@ -25,8 +26,14 @@ int launch_proc_track(launch_proc_table *t, launch_job *job)
         if (!nj)
             return -1;
         t->jobs = nj;
+        int *ncg = realloc(t->cg, cap * sizeof *ncg);
+        if (!ncg)
+            return -1;
+        t->cg = ncg;
         t->cap = cap;
     }
+    /* in a cgroup of its own where the machine allows (cgroup.h) */
+    t->cg[t->n] = launch_cg_attach(job->pid);
     t->jobs[t->n++] = job;
     return 0;
 }
@@ -46,8 +53,12 @@ static void kill_orphans(const launch_proc_table *t, long eval, int sig)
 
 void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig)
 {
+    launch_proc_table *t = &((launch_proc_backend *)b)->procs;
     kill(-j->pid, sig);
-    kill_orphans(&((launch_proc_backend *)b)->procs, j->eval, sig);
+    for (size_t i = 0; i < t->n; i++)
+        if (t->jobs[i] == j)
+            launch_cg_signal(t->cg[i], sig);
+    kill_orphans(t, j->eval, sig);
 }
 
 void launch_proc_reap(launch_proc_table *t, launch_backend *b)
@@ -61,11 +72,15 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
             launch_job *j = t->jobs[i];
             if (j->pid != pid)
                 continue;
-            t->jobs[i] = t->jobs[--t->n];
+            int cg = t->cg[i];
+            t->n--;
+            t->jobs[i] = t->jobs[t->n];
+            t->cg[i] = t->cg[t->n];
             /* whatever the evaluation left behind goes too, before its cores
-             * are handed to the next one: its process group, and daemons
-             * that left it (adopted by us, the subreaper) */
+             * are handed to the next one: its process group, its cgroup, and
+             * daemons that left the group (adopted by us, the subreaper) */
             kill(-pid, SIGKILL);
+            launch_cg_release(cg);
             kill_orphans(t, j->eval, SIGKILL);
             launch_status s = {0};
             if (WIFEXITED(st)) {
@@ -83,7 +98,9 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
 void launch_proc_table_free(launch_proc_table *t)
 {
     free(t->jobs);
+    free(t->cg);
     t->jobs = NULL;
+    t->cg = NULL;
     t->n = t->cap = 0;
 }
 

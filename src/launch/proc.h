@@ -19,6 +19,7 @@ void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig);
 struct launch_job;
 typedef struct launch_proc_table {
     struct launch_job **jobs;
+    int *cg; /* each one's cgroup slot (cgroup.h), -1 for none */
     size_t n, cap;
 } launch_proc_table;
 

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE
 #include "tree.h"
 
+#include "cgroup.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +59,7 @@ int launch_tree_kill_run(const char *token)
 {
     char want[128];
     snprintf(want, sizeof want, "BATCHTILE_RUN=%s", token);
-    int total = 0;
+    int total = launch_cg_kill_run(token);
     for (int round = 0; round < 20; round++) {
         DIR *d = opendir("/proc");
         if (!d)
@@ -91,6 +93,7 @@ int launch_tree_init(char *out, size_t outsz)
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(out, outsz, "%d.%lld%09ld", (int)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
     setenv("BATCHTILE_RUN", out, 1);
+    launch_cg_init(out); /* where it cannot, the sub-reaper sweep remains */
     /* the watchdog: waits for our end (its pipe closes however we die),
      * then kills what still carries our token; in its own session, so
      * that a kill of our process group does not take it along */
@@ -127,6 +130,8 @@ int launch_tree_init(char *out, size_t outsz)
 
 void launch_tree_fini(void)
 {
+    launch_tree_sweep();
+    launch_cg_fini();
     if (watchdog_fd >= 0) {
         (void)!write(watchdog_fd, "q", 1);
         close(watchdog_fd);
@@ -153,9 +158,10 @@ static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
     return 0;
 }
 
-/* Our children's pids: /proc/self/task/<tid>/children, where the kernel
- * has it; else a scan of /proc for our parentage. n set; malloc'd. */
-static pid_t *children(size_t *n)
+/* The children of process pid: /proc/<pid>/task/<tid>/children of each of
+ * its threads, where the kernel has it; else a scan of /proc for that
+ * parentage. n set; malloc'd (NULL on memory). */
+static pid_t *children_of(pid_t pid, size_t *n)
 {
     *n = 0;
     size_t cap = 64;
@@ -163,26 +169,36 @@ static pid_t *children(size_t *n)
     if (!v)
         return NULL;
     char path[64];
-    snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-    FILE *f = fopen(path, "re");
-    if (f) {
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *t = opendir(path);
+    struct dirent *e;
+    int have = 0;
+    while (t && (e = readdir(t))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char cp[320];
+        snprintf(cp, sizeof cp, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        FILE *f = fopen(cp, "re");
+        if (!f)
+            continue;
+        have = 1;
         long p;
-        while (fscanf(f, "%ld", &p) == 1) {
+        while (fscanf(f, "%ld", &p) == 1)
             if (push_pid(&v, n, &cap, (pid_t)p) < 0)
                 break;
-        }
         fclose(f);
-        return v;
     }
+    if (t)
+        closedir(t);
+    if (have)
+        return v;
     DIR *d = opendir("/proc");
-    struct dirent *e;
-    pid_t self = getpid();
     while (d && (e = readdir(d))) {
         char *end, stat[64], buf[512];
-        long pid = strtol(e->d_name, &end, 10);
-        if (*end || pid <= 1)
+        long q = strtol(e->d_name, &end, 10);
+        if (*end || q <= 1)
             continue;
-        snprintf(stat, sizeof stat, "/proc/%ld/stat", pid);
+        snprintf(stat, sizeof stat, "/proc/%ld/stat", q);
         int fd = open(stat, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
             continue;
@@ -193,8 +209,8 @@ static pid_t *children(size_t *n)
         buf[k] = '\0';
         char *rp = strrchr(buf, ')');
         long ppid;
-        if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == self) {
-            if (push_pid(&v, n, &cap, (pid_t)pid) < 0)
+        if (rp && sscanf(rp + 1, " %*c %ld", &ppid) == 1 && ppid == pid) {
+            if (push_pid(&v, n, &cap, (pid_t)q) < 0)
                 break;
         }
     }
@@ -203,33 +219,116 @@ static pid_t *children(size_t *n)
     return v;
 }
 
+/* Send sig to pid, its process group and, for SIGKILL, every descendant:
+ * each is stopped first, so that none forks while its tree is walked;
+ * a descendant with no trace of the run in its environment goes too. */
+static void kill_tree(pid_t pid, int sig, int depth)
+{
+    if (sig != SIGKILL || depth > 64) {
+        kill_proc(pid, sig);
+        return;
+    }
+    kill(pid, SIGSTOP);
+    size_t n;
+    pid_t *kids = children_of(pid, &n);
+    for (size_t i = 0; kids && i < n; i++)
+        kill_tree(kids[i], sig, depth + 1);
+    free(kids);
+    kill_proc(pid, SIGKILL);
+}
+
+/* Has pid ended (gone, or a zombie)? */
+static int ended(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 1;
+    ssize_t k = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (k <= 0)
+        return 1;
+    buf[k] = '\0';
+    char *rp = strrchr(buf, ')');
+    return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
+}
+
+/* Reap the zombies among our children in v (not the watchdog). */
+static void reap_listed(const pid_t *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] != watchdog)
+            waitpid(v[i], NULL, WNOHANG);
+}
+
 int launch_tree_kill_eval(long eval, int sig, const pid_t *skip, size_t nskip)
 {
-    size_t n;
-    pid_t *kids = children(&n);
-    if (!kids)
-        return 0;
-    /* nothing but the evaluations we track (and the watchdog): no orphan */
-    if (n <= nskip + (watchdog > 0)) {
-        free(kids);
-        return 0;
-    }
     char want[64];
     snprintf(want, sizeof want, "BATCHTILE_EVAL=%ld", eval);
     const char *run = getenv("BATCHTILE_RUN");
     char also[128];
     if (run)
         snprintf(also, sizeof also, "BATCHTILE_RUN=%s", run);
-    int found = 0;
-    for (size_t i = 0; i < n; i++) {
-        int tracked = kids[i] == watchdog;
-        for (size_t k = 0; !tracked && k < nskip; k++)
-            tracked = kids[i] == skip[k];
-        if (tracked || !environ_has(kids[i], want, run ? also : NULL))
-            continue;
-        kill_proc(kids[i], sig);
-        found++;
+    int total = 0;
+    /* a daemon whose parent we kill is ours next (we are the sub-reaper):
+     * again until a round finds none */
+    for (int round = 0; round < 50; round++) {
+        size_t n;
+        pid_t *kids = children_of(getpid(), &n);
+        if (!kids)
+            return total;
+        /* nothing but the evaluations we track (and the watchdog): no orphan */
+        if (n <= nskip + (watchdog > 0)) {
+            free(kids);
+            return total;
+        }
+        int found = 0;
+        for (size_t i = 0; i < n; i++) {
+            int tracked = kids[i] == watchdog;
+            for (size_t k = 0; !tracked && k < nskip; k++)
+                tracked = kids[i] == skip[k];
+            if (tracked || !environ_has(kids[i], want, run ? also : NULL))
+                continue;
+            kill_tree(kids[i], sig, 0);
+            found++;
+        }
+        free(kids);
+        total += found;
+        if (!found || sig != SIGKILL)
+            break;
+        struct timespec ts = {0, 1000 * 1000};
+        nanosleep(&ts, NULL); /* the killed ones' orphans come to us */
     }
-    free(kids);
-    return found;
+    return total;
+}
+
+int launch_tree_sweep(void)
+{
+    int total = 0;
+    for (int round = 0; round < 200; round++) {
+        size_t n;
+        pid_t *kids = children_of(getpid(), &n);
+        if (!kids)
+            return total;
+        reap_listed(kids, n);
+        free(kids);
+        kids = children_of(getpid(), &n);
+        if (!kids)
+            return total;
+        int found = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (kids[i] == watchdog || ended(kids[i]))
+                continue;
+            kill_tree(kids[i], SIGKILL, 0);
+            found++;
+        }
+        free(kids);
+        if (!found)
+            break;
+        total += found;
+        struct timespec ts = {0, 2 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return total;
 }

@@ -1,11 +1,17 @@
-/* Whole process trees: every process an evaluation starts, daemons that
- * left its process group (setsid) included, carries the run's token
- * (BATCHTILE_RUN) and its evaluation number (BATCHTILE_EVAL) in its
- * environment. batchtile is a child subreaper, so such a daemon becomes
- * our child when its parent exits: found there and killed when its
- * evaluation ends or runs out of time. A watchdog process kills whatever
- * still carries the token when the driver itself dies (kill -9), and a
- * resumed run kills what earlier runs of the same journal left. */
+/* Whole process trees. Where the machine lets us, each evaluation runs in
+ * a cgroup of its own (cgroup.h), which nothing it starts can leave: killed
+ * whole at its end and at its time limit. Everywhere, batchtile is a child
+ * sub-reaper: a process that detaches (setsid, double fork) stays our
+ * descendant and becomes our child when its parent exits. Every process
+ * an evaluation starts carries the run's token (BATCHTILE_RUN) and its
+ * evaluation number (BATCHTILE_EVAL) in its environment, unless it clears
+ * it: such an orphan, with its whole subtree, is killed when its
+ * evaluation ends or runs out of time; an orphan that cleared its
+ * environment is killed at the run's end by the sweep (without a cgroup,
+ * nothing tells whose it is sooner). A watchdog process kills the run's
+ * cgroup and whatever still carries the token when the driver itself dies
+ * (kill -9), and a resumed run kills what earlier runs of the same journal
+ * left. */
 #ifndef BATCHTILE_LAUNCH_TREE_H
 #define BATCHTILE_LAUNCH_TREE_H
 #include <stddef.h>
@@ -15,7 +21,11 @@
  * for every child to inherit, and start the watchdog. The token is copied
  * to out. 0, or -1 with errno (no watchdog: the rest still works). */
 int launch_tree_init(char *out, size_t outsz);
-/* Stop the watchdog (at a normal end, after every evaluation ended). */
+/* Kill every child of ours but the watchdog, with its whole subtree, and
+ * again until none is left (orphans of ended evaluations). How many. */
+int launch_tree_sweep(void);
+/* At the end, after every evaluation ended: sweep, remove the run's
+ * cgroup, stop the watchdog. */
 void launch_tree_fini(void);
 /* Send sig to our children that carry evaluation eval's number and are
  * not in skip (the pids of evaluations still tracked), and to their

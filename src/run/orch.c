@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "alloc/detect.h"
+#include "alloc/registry.h"
 #include "batch.h"
 #include "cmdline.h"
 #include "collect.h"
@@ -1433,6 +1434,7 @@ static void orch_free(orch *o)
     if (o->be)
         o->be->ops->destroy(o->be);
     launch_tree_fini();
+    alloc_registry_release();
     run_journal_close(o->journal);
     sched_queue_free(&o->queue);
     pool_destroy(o->pool);
@@ -1529,6 +1531,13 @@ int run_execute(const run_config *c)
     o->rfmt = c->results_format >= 0 ? (dak_format)c->results_format : DAK_FMT_STANDARD;
     const char *backend = alloc_backend_choose(c->backend);
     if (alloc_detect(backend, c->cores, c->gpus, &o->res, msg, sizeof msg) < 0) {
+        ut_err("%s", msg);
+        status = 3;
+        goto out;
+    }
+    /* another driver of this allocation on this node: only its free cores */
+    if (!c->dry_run && c->cores <= 0 && strcmp(backend, "local") == 0 &&
+        alloc_registry_claim(&o->res, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
         status = 3;
         goto out;

@@ -1,0 +1,260 @@
+/* Per-evaluation cgroups (v2): see cgroup.h. */
+#define _GNU_SOURCE
+#include "cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct cg_slot {
+    int dfd;  /* the slot's directory */
+    int busy; /* an evaluation is attached */
+} cg_slot;
+
+static char run_dir[4096]; /* <our cgroup>/batchtile-<token>, "" when not in use */
+static int run_dfd = -1;
+static cg_slot *slots;
+static int nslots, capslots;
+static int moved_once; /* a move has worked: a later refusal is that process's */
+
+/* The cgroup v2 directory this process is in ("" when there is none). */
+static int own_cgroup(char *out, size_t outsz)
+{
+    char line[4096], mnt[4096] = "", rel[4096] = "";
+    FILE *f = fopen("/proc/self/mountinfo", "re");
+    while (f && fgets(line, sizeof line, f)) {
+        /* id parent maj:min root mount opts... - fstype source superopts */
+        char *dash = strstr(line, " - cgroup2 ");
+        char m[4096];
+        if (dash && sscanf(line, "%*s %*s %*s %*s %4095s", m) == 1) {
+            memcpy(mnt, m, strlen(m) + 1);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    f = fopen("/proc/self/cgroup", "re");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strncmp(line, "0::", 3) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            memcpy(rel, line + 3, strlen(line + 3) + 1);
+            break;
+        }
+    }
+    if (f)
+        fclose(f);
+    if (!mnt[0] || !rel[0] || strstr(rel, "(deleted)"))
+        return -1;
+    int w = snprintf(out, outsz, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
+    return w < 0 || (size_t)w >= outsz ? -1 : 0;
+}
+
+static int write_at(int dfd, const char *file, const char *s)
+{
+    int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, s, strlen(s));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+/* 1 when the cgroup at dfd (or a cgroup below it) holds a live process. */
+static int populated(int dfd)
+{
+    char buf[256];
+    int fd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strstr(buf, "populated 1") != NULL;
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Kill everything in the cgroup tree at path, wait (at most about 2 s) for
+ * it to empty, and remove it. 1 when something ran there, else 0. */
+static int kill_tree(const char *path)
+{
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return 0;
+    int was = populated(dfd);
+    write_at(dfd, "cgroup.kill", "1");
+    for (int i = 0; i < 400 && populated(dfd); i++)
+        pause_ms(5);
+    int dup = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = dup >= 0 ? fdopendir(dup) : NULL;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_type == DT_DIR && e->d_name[0] != '.')
+            unlinkat(dfd, e->d_name, AT_REMOVEDIR);
+    }
+    if (d)
+        closedir(d);
+    close(dfd);
+    rmdir(path);
+    return was;
+}
+
+int launch_cg_init(const char *token)
+{
+    char base[4096];
+    const char *off = getenv("BATCHTILE_CGROUP");
+    if (run_dir[0] || (off && strcmp(off, "off") == 0) || own_cgroup(base, sizeof base) < 0)
+        return -1;
+    char path[4096 + 64];
+    if (snprintf(path, sizeof path, "%s/batchtile-%s", base, token) >= (int)sizeof run_dir)
+        return -1;
+    if (mkdir(path, 0755) < 0)
+        return -1;
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || faccessat(dfd, "cgroup.kill", W_OK, 0) < 0) {
+        if (dfd >= 0)
+            close(dfd);
+        rmdir(path); /* a kernel older than 5.14: no cgroup.kill */
+        return -1;
+    }
+    memcpy(run_dir, path, strlen(path) + 1); /* its length checked above */
+    run_dfd = dfd;
+    return 0;
+}
+
+const char *launch_cg_dir(void)
+{
+    return run_dir[0] ? run_dir : NULL;
+}
+
+/* Move pid and the children it already has into the slot's cgroup. */
+static int move(int dfd, pid_t pid, int depth)
+{
+    char s[32], path[64];
+    snprintf(s, sizeof s, "%d", (int)pid);
+    if (write_at(dfd, "cgroup.procs", s) < 0)
+        return -1;
+    /* a child it forked before the move stays behind: move it too */
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = depth < 8 ? fopen(path, "re") : NULL;
+    long c;
+    while (f && fscanf(f, "%ld", &c) == 1)
+        move(dfd, (pid_t)c, depth + 1);
+    if (f)
+        fclose(f);
+    return 0;
+}
+
+int launch_cg_attach(pid_t pid)
+{
+    if (run_dfd < 0)
+        return -1;
+    int k;
+    for (k = 0; k < nslots; k++)
+        if (!slots[k].busy && !populated(slots[k].dfd))
+            break;
+    if (k == nslots) {
+        if (nslots == capslots) {
+            int cap = capslots ? capslots * 2 : 16;
+            cg_slot *ns = realloc(slots, (size_t)cap * sizeof *ns);
+            if (!ns)
+                return -1;
+            slots = ns;
+            capslots = cap;
+        }
+        char name[32];
+        snprintf(name, sizeof name, "e%d", nslots);
+        if (mkdirat(run_dfd, name, 0755) < 0 && errno != EEXIST)
+            return -1;
+        int dfd = openat(run_dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+            return -1;
+        slots[nslots].dfd = dfd;
+        slots[nslots].busy = 0;
+        nslots++;
+    }
+    if (move(slots[k].dfd, pid, 0) < 0) {
+        /* refused for want of rights (a delegation that stops above us):
+         * give cgroups up, the sub-reaper sweep remains */
+        if (!moved_once && errno != ESRCH)
+            launch_cg_fini();
+        return -1;
+    }
+    moved_once = 1;
+    slots[k].busy = 1;
+    return k;
+}
+
+void launch_cg_signal(int slot, int sig)
+{
+    if (slot < 0 || slot >= nslots)
+        return;
+    if (sig == SIGKILL) {
+        write_at(slots[slot].dfd, "cgroup.kill", "1");
+        return;
+    }
+    int fd = openat(slots[slot].dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+    long p;
+    while (f && fscanf(f, "%ld", &p) == 1)
+        kill((pid_t)p, sig);
+    if (f)
+        fclose(f);
+    else if (fd >= 0)
+        close(fd);
+}
+
+int launch_cg_release(int slot)
+{
+    if (slot < 0 || slot >= nslots)
+        return 0;
+    slots[slot].busy = 0;
+    if (!populated(slots[slot].dfd))
+        return 0;
+    /* gone before the cores go to the next evaluation: a killed process
+     * takes a moment to exit (at most about 0.2 s waited here; one stuck
+     * in the kernel longer keeps its slot, reused once empty) */
+    write_at(slots[slot].dfd, "cgroup.kill", "1");
+    for (int i = 0; i < 200 && populated(slots[slot].dfd); i++)
+        pause_ms(1);
+    return 1;
+}
+
+void launch_cg_fini(void)
+{
+    if (!run_dir[0])
+        return;
+    for (int k = 0; k < nslots; k++)
+        close(slots[k].dfd);
+    free(slots);
+    slots = NULL;
+    nslots = capslots = 0;
+    close(run_dfd);
+    run_dfd = -1;
+    kill_tree(run_dir);
+    run_dir[0] = '\0';
+}
+
+int launch_cg_kill_run(const char *token)
+{
+    char base[4096], path[4096 + 64];
+    if (own_cgroup(base, sizeof base) < 0)
+        return 0;
+    snprintf(path, sizeof path, "%s/batchtile-%s", base, token);
+    return kill_tree(path);
+}

@@ -1,0 +1,33 @@
+/* Per-evaluation cgroups (v2), where this process may make them below its
+ * own cgroup (root, or a delegated subtree) and the kernel has cgroup.kill
+ * (5.14): a run's cgroup <own>/batchtile-<token>, one cgroup per running
+ * evaluation below it (e0, e1, ... reused once empty). Every process an
+ * evaluation starts stays in its cgroup however it detaches (setsid,
+ * double fork, an empty environment), so that all of them are killed with
+ * it; the watchdog and a resumed run kill the run's cgroup whole. Where no
+ * cgroup can be made, tree.h's sub-reaper sweep is all there is. */
+#ifndef BATCHTILE_LAUNCH_CGROUP_H
+#define BATCHTILE_LAUNCH_CGROUP_H
+#include <sys/types.h>
+
+/* Make the run's cgroup. 0, or -1 when cgroups cannot be used here (or
+ * BATCHTILE_CGROUP=off says not to). */
+int launch_cg_init(const char *token);
+/* The run's cgroup directory, or NULL when not in use. */
+const char *launch_cg_dir(void);
+/* Move a just started evaluation (and any child it already has) into a
+ * free cgroup of its own. Its slot, or -1 (not in use, or refused). */
+int launch_cg_attach(pid_t pid);
+/* Send sig to every process in slot's cgroup (SIGKILL: cgroup.kill). */
+void launch_cg_signal(int slot, int sig);
+/* The evaluation of slot has ended: kill what it left. 1 when there was
+ * something, else 0. */
+int launch_cg_release(int slot);
+/* Kill and remove the run's cgroup (the normal end). */
+void launch_cg_fini(void);
+/* Kill and remove the cgroup of the run with this token, where it exists
+ * (the watchdog, and a resumed run for an interrupted one's). 1 when it
+ * existed. */
+int launch_cg_kill_run(const char *token);
+
+#endif
