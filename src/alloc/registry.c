@@ -20,6 +20,18 @@
 static char reg_path[4096];
 
 /* Process pid's start time (clock ticks since boot), or 0 when gone. */
+/* Whether one of the signals in set is pending (they are blocked). */
+static int signal_pending(const sigset_t *set)
+{
+    sigset_t pend;
+    if (!set || sigpending(&pend) < 0)
+        return 0;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(set, sig) == 1 && sigismember(&pend, sig) == 1)
+            return 1;
+    return 0;
+}
+
 static unsigned long long start_time(long pid)
 {
     char path[64], buf[1024];
@@ -91,7 +103,7 @@ static void read_live(FILE *f, char *keep, size_t keepsz, char *held, int npu, l
     }
 }
 
-int alloc_registry_claim(alloc_resources *r, char *msg, size_t msgsz)
+int alloc_registry_claim(alloc_resources *r, const sigset_t *stop, char *msg, size_t msgsz)
 {
     if (r->nnodes != 1 || !r->nodes[0].core_pus)
         return 0;
@@ -145,6 +157,13 @@ int alloc_registry_claim(alloc_resources *r, char *msg, size_t msgsz)
         if (nfree > 0)
             break;
         flock(fd, LOCK_UN);
+        if (signal_pending(stop)) {
+            free(held);
+            free(keep);
+            fclose(f);
+            reg_path[0] = '\0';
+            return 0;
+        }
         if (!said++)
             ut_err("all %d cores of this node are taken by another batchtile of this "
                    "allocation (pid %ld, %s): waiting for some to be free",

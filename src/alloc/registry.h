@@ -7,15 +7,18 @@
  * takes only the free ones, and waits, with a line, while none is. */
 #ifndef BATCHTILE_ALLOC_REGISTRY_H
 #define BATCHTILE_ALLOC_REGISTRY_H
+#include <signal.h>
 #include <stddef.h>
 
 #include "resources.h"
 
 /* Take the cores of r's first node that no live driver holds: r keeps only
  * those; a line on stderr names what others hold. Waits while none is
- * free. 0 (also when no registry can be kept: r unchanged, with a line), or
- * -1 with msg set. */
-int alloc_registry_claim(alloc_resources *r, char *msg, size_t msgsz);
+ * free, until one of the signals in stop (blocked by the caller) is
+ * pending: then r is unchanged and nothing recorded, for the caller to act
+ * on the signal before it starts anything. 0 (also when no registry can be
+ * kept: r unchanged, with a line), or -1 with msg set. */
+int alloc_registry_claim(alloc_resources *r, const sigset_t *stop, char *msg, size_t msgsz);
 /* Drop our entry (at the run's end; a dead driver's is dropped by the next). */
 void alloc_registry_release(void);
 

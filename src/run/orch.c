@@ -1535,11 +1535,18 @@ int run_execute(const run_config *c)
         status = 3;
         goto out;
     }
+    /* block the signals the loop reads from its signalfd, before any child
+     * and before a wait for another driver's cores, which they end */
+    sigset_t mask, old;
+    run_signal_mask(&mask);
+    sigprocmask(SIG_BLOCK, &mask, &old);
+    signal(SIGPIPE, SIG_IGN);
     /* another driver of this allocation on this node: only its free cores */
     if (!c->dry_run && c->cores <= 0 && strcmp(backend, "local") == 0 &&
-        alloc_registry_claim(&o->res, msg, sizeof msg) < 0) {
+        alloc_registry_claim(&o->res, &mask, msg, sizeof msg) < 0) {
         ut_err("%s", msg);
         status = 3;
+        sigprocmask(SIG_SETMASK, &old, NULL);
         goto out;
     }
     if (o->res.oversubscribed && !c->dry_run)
@@ -1646,11 +1653,6 @@ int run_execute(const run_config *c)
             o->stop_at = mono() + 0.001;
     }
 
-    /* block the signals the loop reads from its signalfd, before any child */
-    sigset_t mask, old;
-    run_signal_mask(&mask);
-    sigprocmask(SIG_BLOCK, &mask, &old);
-    signal(SIGPIPE, SIG_IGN);
 
     o->t_start_mono = mono();
     o->t_start_wall = wall();

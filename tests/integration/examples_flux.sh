@@ -21,18 +21,10 @@
 # Skips (77) only where flux-core, Dakota or Slurm is not installed.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dakota_lib.sh"
-if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
-    echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
-    exit 77
-fi
+flux_setup
 dakota_find
 EX="$BT_TESTS/../examples/flux"
 start_cluster 2 8
-PATH="$(dirname "$BT_FLUX"):$PATH"
-export PATH
-# leaks inside libflux-core itself, not batchtile's (see the file)
-export LSAN_OPTIONS="suppressions=$BT_TESTS/integration/lsan-flux.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 # batch job ids in ASCII (f...) rather than ƒ..., for the output file's name
 export FLUX_F58_FORCE_ASCII=1
 ldd "$TEXT_BOOK" | grep -q 'libmpi' ||

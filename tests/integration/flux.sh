@@ -4,16 +4,7 @@
 # time limits enforced by Flux; SIGTERM cancels what is outstanding. Skips
 # where batchtile was built without flux-core.
 . "$(dirname "$0")/lib.sh"
-if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
-    echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
-    exit 77
-fi
-PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$(dirname "$BT_FLUX"):$PATH"
-export PATH
-# leaks inside libflux-core itself, not batchtile's (see the file)
-export LSAN_OPTIONS="suppressions=$BT_TESTS/integration/lsan-flux.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-# libflux-core has no frame pointers: the slow unwinder sees into it
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+flux_setup
 
 cat >inside.sh <<'SH'
 #!/usr/bin/env bash

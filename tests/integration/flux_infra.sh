@@ -7,14 +7,7 @@
 # (--test-exit-mode=leader: the test instance lives on when a broker other
 # than rank 0 dies.)
 . "$(dirname "$0")/lib.sh"
-if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
-    echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
-    exit 77
-fi
-PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$(dirname "$BT_FLUX"):$PATH"
-export PATH
-export LSAN_OPTIONS="suppressions=$BT_TESTS/integration/lsan-flux.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+flux_setup
 
 cat >inside.sh <<'SH'
 #!/usr/bin/env bash

@@ -6,14 +6,7 @@
 # refuses only at run time fails the evaluation with Flux's exception note
 # in the FAIL line, never as the infrastructure's (no --infra-retries).
 . "$(dirname "$0")/lib.sh"
-if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
-    echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
-    exit 77
-fi
-PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$(dirname "$BT_FLUX"):$PATH"
-export PATH
-export LSAN_OPTIONS="suppressions=$BT_TESTS/integration/lsan-flux.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+flux_setup
 
 # a program whose exec fails inside the job (Flux raises type "exec":
 # "start failed: ...: No such file or directory", the task exits 127)

@@ -75,3 +75,18 @@ start_cluster() {
 sections() { python3 "$BT_TESTS/integration/dakota_sections.py" "$1" 2>/dev/null || echo 0; }
 # probe_check ARGS...: the probe records' checker
 probe_check() { python3 "$BT_TESTS/integration/probe_check.py" "$@"; }
+
+# The Flux tests' set-up: skip (77) where batchtile was built without
+# flux-core, else put batchtile, the simulations and flux on PATH, with the
+# sanitizer settings libflux-core needs (its own leaks suppressed, see the
+# file; no frame pointers in it, so the slow unwinder).
+flux_setup() {
+    if [ -z "${BT_FLUX:-}" ] || [ ! -x "$BT_FLUX" ]; then
+        echo "skipped: flux-core not installed (the Flux backend is built only where pkg-config finds flux-core)"
+        exit 77
+    fi
+    PATH="$(dirname "$BATCHTILE"):$BT_SIM_DIR:$(dirname "$BT_FLUX"):$PATH"
+    export PATH
+    export LSAN_OPTIONS="suppressions=$BT_TESTS/integration/lsan-flux.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    export ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+}

@@ -41,4 +41,27 @@ PY
 [ "${peak% *}" -le "$ncores" ] || fail "$peak: more evaluations at once than the $ncores cores"
 [ -z "$(cat "$T/rt/batchtile/"* 2>/dev/null)" ] || fail "the registry keeps entries of ended runs"
 ok "two concurrent drivers on $ncores cores: at most ${peak% *} evaluations at once, each completes"
+# a driver waiting for cores ends on SIGTERM as any run does: nothing ran,
+# a results file with every evaluation FAIL (not run), exit 128+15
+cat >slow <<'SH'
+#!/bin/sh
+sleep 60
+SH
+chmod +x slow
+mkdir c d && batch "$ncores" >c/b.in && batch 2 >d/b.in
+(cd c && exec "$BATCHTILE" run --no-progress -- ../slow b.in r.out 2>err) & pc=$!
+for _ in $(seq 300); do [ "$(ls -d c/workdir.* 2>/dev/null | wc -l)" -ge "$ncores" ] && break; sleep 0.1; done
+(cd d && exec "$BATCHTILE" run --no-progress -- ../sim b.in r.out 2>err) & pd=$!
+for _ in $(seq 300); do grep -q "waiting for some to be free" d/err 2>/dev/null && break; sleep 0.1; done
+grep -q "waiting for some to be free" d/err || fail "the second driver did not wait: $(cat d/err)"
+kill -TERM $pd
+wait $pd; rc=$?
+# it ended on the signal, not once the other driver let go of its cores
+kill -0 $pc 2>/dev/null || fail "the waiting driver ended only after the other one (60 s evaluations)"
+[ $rc = 143 ] || fail "a waiting driver on SIGTERM: exit $rc, expected 143: $(cat d/err)"
+[ "$(sections d/r.out)" = 2 ] && ! grep -qv '^FAIL$\|^#$' d/r.out ||
+    fail "a waiting driver on SIGTERM writes FAIL for each evaluation: $(cat d/r.out 2>&1)"
+[ ! -e d/workdir.1/t.start ] || fail "a waiting driver started an evaluation after SIGTERM"
+kill -TERM $pc; wait $pc
+ok "a driver waiting for another's cores ends on SIGTERM (exit 143, every evaluation FAIL, none run)"
 finish
