@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "registry.h"
 
+#include "util/file.h"
 #include "util/log.h"
 
 #include <errno.h>
@@ -36,14 +37,8 @@ static unsigned long long start_time(long pid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (ut_read_small_at(AT_FDCWD, path, buf, sizeof buf) < 0)
         return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
     char *p = strrchr(buf, ')');
     unsigned long long st = 0;
     /* after the name: state ppid ... field 22 is the start time */

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "cgroup.h"
 
+#include "util/file.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -72,15 +74,8 @@ static int write_at(int dfd, const char *file, const char *s)
 static int populated(int dfd)
 {
     char buf[256];
-    int fd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-        return 0;
-    buf[n] = '\0';
-    return strstr(buf, "populated 1") != NULL;
+    return ut_read_small_at(dfd, "cgroup.events", buf, sizeof buf) > 0 &&
+           strstr(buf, "populated 1") != NULL;
 }
 
 static void pause_ms(long ms)

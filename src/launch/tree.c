@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/file.h"
+
 static pid_t watchdog = -1;
 static int watchdog_fd = -1;
 
@@ -242,14 +244,8 @@ static int ended(pid_t pid)
 {
     char path[64], buf[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (ut_read_small_at(AT_FDCWD, path, buf, sizeof buf) < 0)
         return 1;
-    ssize_t k = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (k <= 0)
-        return 1;
-    buf[k] = '\0';
     char *rp = strrchr(buf, ')');
     return !rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X';
 }

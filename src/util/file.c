@@ -518,6 +518,19 @@ int ut_file_read_bounded(const char *path, size_t max, ut_map *m)
     return read_fd(fd, (size_t)st.st_size + 1, max, m);
 }
 
+long ut_read_small_at(int dirfd, const char *name, char *buf, size_t bufsz)
+{
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, bufsz - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    return (long)n;
+}
+
 long ut_text_bad_byte(const char *s, size_t n, size_t *line)
 {
     size_t ln = 1;

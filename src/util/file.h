@@ -72,6 +72,10 @@ int ut_file_last_line(const char *path, char *out, size_t outsz, size_t maxchars
  * characters but tab, newline, CR, FF, VT; DEL), or -1; *line (when not
  * NULL) is set to its 1-based line. */
 long ut_text_bad_byte(const char *s, size_t n, size_t *line);
+/* Read a small file (dirfd as for openat: AT_FDCWD for a plain path) into
+ * buf, NUL-terminated, at most bufsz - 1 bytes: the count read, or -1 when
+ * it cannot be opened or is empty (a /proc file of a process gone). */
+long ut_read_small_at(int dirfd, const char *name, char *buf, size_t bufsz);
 /* "dir/name" into out (size outsz); -1 if it does not fit. */
 int ut_path_join(char *out, size_t outsz, const char *dir, const char *name);
 
