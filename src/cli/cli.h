@@ -16,12 +16,12 @@ enum {
 };
 
 /* Each subcommand: main-like, returns an exit status. */
-int cmd_split(int argc, char **argv);
-int cmd_join(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_resources(int argc, char **argv);
-int cmd_study(int argc, char **argv);
-int cmd_report(int argc, char **argv);
+int cli_split(int argc, char **argv);
+int cli_join(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_resources(int argc, char **argv);
+int cli_study(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 /* Print "batchtile CMD: MSG" and a pointer to --help; returns BT_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

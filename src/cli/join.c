@@ -31,7 +31,7 @@ static const char usage[] =
     "Exit status: 0 batch results written (failures are inside, as FAIL),\n"
     "1 usage error, 2 malformed batch parameters file, 3 system error.\n";
 
-int cmd_join(int argc, char **argv)
+int cli_join(int argc, char **argv)
 {
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
     int st = cli_layout_args("join", usage, argc, argv, &L);

@@ -17,12 +17,12 @@ static const struct {
     int (*fn)(int, char **);
     const char *what;
 } commands[] = {
-    {"run", cmd_run, "run a batch: the analysis driver Dakota calls"},
-    {"split", cmd_split, "write one work directory and parameters file per evaluation"},
-    {"join", cmd_join, "collect the work directories' results into a batch results file"},
-    {"study", cmd_study, "run a Dakota sampling study through the batch interface"},
-    {"report", cmd_report, "summarise a run from its journal; draw its Gantt chart"},
-    {"resources", cmd_resources, "print the nodes, cores and GPUs batchtile finds here"},
+    {"run", cli_run, "run a batch: the analysis driver Dakota calls"},
+    {"split", cli_split, "write one work directory and parameters file per evaluation"},
+    {"join", cli_join, "collect the work directories' results into a batch results file"},
+    {"study", cli_study, "run a Dakota sampling study through the batch interface"},
+    {"report", cli_report, "summarise a run from its journal; draw its Gantt chart"},
+    {"resources", cli_resources, "print the nodes, cores and GPUs batchtile finds here"},
 };
 
 static void help(FILE *f)

@@ -26,7 +26,7 @@ static const char usage[] =
     "Exit status: 0 done, 1 usage error, 2 no run in the journal, 3 cannot read\n"
     "or write.\n";
 
-int cmd_report(int argc, char **argv)
+int cli_report(int argc, char **argv)
 {
     enum { O_JSON = CLI_OPT_FIRST_FREE, O_SVG };
     static const struct option opts[] = {{"json", no_argument, NULL, O_JSON},

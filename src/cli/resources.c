@@ -17,7 +17,7 @@ static const char usage[] =
     "      --gpus N      as run --gpus\n"
     "  -h, --help        show this help\n";
 
-int cmd_resources(int argc, char **argv)
+int cli_resources(int argc, char **argv)
 {
     enum { O_BACKEND = CLI_OPT_FIRST_FREE, O_CORES, O_GPUS };
     static const struct option opts[] = {{"backend", required_argument, NULL, O_BACKEND},

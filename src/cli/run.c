@@ -218,7 +218,7 @@ static int one_of(const char *opt, const char *v, const char *const *ok)
     return -1;
 }
 
-int cmd_run(int argc, char **argv)
+int cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_LAYOUT_OPTIONS,

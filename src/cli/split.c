@@ -23,7 +23,7 @@ static const char usage[] =
     "{eval} in a name is the evaluation number (the last field of eval_id).\n"
     "Exit status: 0 done, 1 usage error, 2 malformed batch file, 3 system error.\n";
 
-int cmd_split(int argc, char **argv)
+int cli_split(int argc, char **argv)
 {
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
     int st = cli_layout_args("split", usage, argc, argv, &L);

@@ -36,7 +36,7 @@ static const char usage[] =
     "Exit status: 0 done, 1 usage error, 2 malformed input file, 3 the driver\n"
     "failed or its batch results could not be read.\n";
 
-int cmd_study(int argc, char **argv)
+int cli_study(int argc, char **argv)
 {
     if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
         printf(usage);

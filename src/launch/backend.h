@@ -17,8 +17,8 @@ typedef struct launch_job {
     const char *cwd;      /* its work directory */
     const char *out_path; /* stdout file, relative to cwd */
     const char *err_path; /* stderr file, relative to cwd */
-    const pool_request *req;
-    const pool_placement *place; /* the pool's choice; NULL when the backend places */
+    const sched_request *req;
+    const sched_placement *place; /* the pool's choice; NULL when the backend places */
     double time_limit;    /* seconds, 0 for none (backends that enforce it) */
     int outputs_ready;    /* out_path and err_path were made fresh ahead (prestage) */
     /* filled by the backend */
@@ -76,7 +76,7 @@ struct launch_backend {
      * under us may need to release them (Slurm frees a step's CPUs a moment
      * after srun exits); 0 for none */
     double release_delay;
-    int places_itself;       /* the scheduler under us places jobs: submit all, no pool */
+    int places_itself;       /* the scheduler under us places jobs: submit all, no sched_pool */
     int enforces_time_limit; /* the job's time limit is the backend's to enforce */
 };
 

@@ -120,7 +120,7 @@ static int exception_infra(flux_be *F, const fjob *fj, const char *type, const c
     if (strcmp(type, "alloc") == 0) {
         if (!note || !strstr(note, "unsatisfiable"))
             return 1; /* the scheduler's own trouble */
-        const pool_placement *pl = fj->job->place;
+        const sched_placement *pl = fj->job->place;
         for (int i = 0; pl && i < pl->nslices; i++)
             if (alloc_flux_rank_down(F->h, pl->slices[i].node) == 1) {
                 *node = pl->slices[i].node;
@@ -232,8 +232,8 @@ static json_t *slot_json(int count, int cores, int gpus)
  * form): Flux then spreads them over those ranks as it sees fit. */
 static json_t *resources_json(const launch_job *j)
 {
-    const pool_request *q = j->req;
-    const pool_placement *pl = j->place;
+    const sched_request *q = j->req;
+    const sched_placement *pl = j->place;
     int uniform = 1;
     for (int i = 0; i < pl->nslices; i++)
         uniform &= pl->slices[i].ntasks == pl->slices[0].ntasks;
@@ -248,7 +248,7 @@ static json_t *resources_json(const launch_job *j)
 }
 
 /* The placement's ranks as an idset ("0,2"), into out. */
-static int ranks_idset(const pool_placement *pl, char *out, size_t outsz)
+static int ranks_idset(const sched_placement *pl, char *out, size_t outsz)
 {
     size_t w = 0;
     out[0] = '\0';

@@ -35,7 +35,7 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
 {
     local_be *L = (local_be *)b;
     const alloc_node *node = &b->res->nodes[0];
-    const pool_slice *s = &j->place->slices[0];
+    const sched_slice *s = &j->place->slices[0];
     cpu_set_t cpus;
     CPU_ZERO(&cpus);
     for (int k = 0; k < s->ncores; k++)
@@ -109,7 +109,7 @@ static int local_signal(launch_backend *b, launch_job *j, int sig)
 }
 
 static const launch_ops local_ops = {
-    "local", local_start, local_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
+    "local", local_start, local_signal, launch_proc_fd, launch_proc_process, launch_proc_free,
     NULL,
 };
 

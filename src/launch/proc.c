@@ -146,7 +146,7 @@ void launch_proc_process(launch_backend *b)
     launch_proc_reap(&((launch_proc_backend *)b)->procs, b);
 }
 
-void launch_proc_destroy(launch_backend *b)
+void launch_proc_free(launch_backend *b)
 {
     launch_proc_table_free(&((launch_proc_backend *)b)->procs);
     free(b);

@@ -48,6 +48,6 @@ int launch_proc_started(struct launch_backend *b, struct launch_job *j, pid_t pi
 /* The shared ops: no fd (completions come with SIGCHLD), reap, free. */
 int launch_proc_fd(struct launch_backend *b);
 void launch_proc_process(struct launch_backend *b);
-void launch_proc_destroy(struct launch_backend *b);
+void launch_proc_free(struct launch_backend *b);
 
 #endif

@@ -25,8 +25,8 @@ typedef struct slurm_be {
 static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
 {
     slurm_be *S = (slurm_be *)b;
-    const pool_placement *pl = j->place;
-    const pool_request *q = j->req;
+    const sched_placement *pl = j->place;
+    const sched_request *q = j->req;
     ut_argv a = {NULL, 0, 0};
     int bad = ut_argv_add(&a, "%s", S->srun);
 
@@ -240,7 +240,7 @@ static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_p
 }
 
 static const launch_ops slurm_ops = {
-    "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_destroy,
+    "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_free,
     slurm_infra,
 };
 

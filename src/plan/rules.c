@@ -474,7 +474,7 @@ static int parse_rule(scan *sc, plan_rule *r)
 }
 
 int plan_rules_parse(plan_rules *rs, const char *path, const char *text, size_t len,
-                     const pool_request *defaults, double default_time_limit, char *msg,
+                     const sched_request *defaults, double default_time_limit, char *msg,
                      size_t msgsz)
 {
     memset(rs, 0, sizeof *rs);
@@ -533,7 +533,7 @@ fail:
     return -1;
 }
 
-int plan_rules_load(plan_rules *rs, const char *path, const pool_request *defaults,
+int plan_rules_load(plan_rules *rs, const char *path, const sched_request *defaults,
                     double default_time_limit, char *msg, size_t msgsz)
 {
     ut_map m;
@@ -642,7 +642,7 @@ int plan_rules_match(const plan_rules *rs, const dak_params *p, long eval, char 
 int plan_rule_check(const plan_rules *rs, int i, char *msg, size_t msgsz)
 {
     const plan_rule *r = &rs->rules[i];
-    const pool_request *q = &r->req;
+    const sched_request *q = &r->req;
     if (q->nodes > q->ntasks) {
         snprintf(msg, msgsz, "%s:%d: -N %d with -n %d: every node needs at least one task",
                  rs->path, r->line, q->nodes, q->ntasks);

@@ -32,7 +32,7 @@ typedef struct plan_rule {
     plan_term *terms;
     int nterms;
     plan_route route;
-    pool_request req;    /* the command line's, with what the rule sets */
+    sched_request req;    /* the command line's, with what the rule sets */
     double time_limit;   /* seconds, 0 none: the rule's -t or the command line's */
     char **cmd;          /* the rule's own COMMAND ARG... (after --), or NULL */
     int ncmd;
@@ -52,10 +52,10 @@ typedef struct plan_rules {
  * does not set are taken from defaults and default_time_limit. 0, or -1 with
  * msg "FILE:LINE:COL: what was expected, found what". */
 int plan_rules_parse(plan_rules *rs, const char *path, const char *text, size_t len,
-                     const pool_request *defaults, double default_time_limit, char *msg,
+                     const sched_request *defaults, double default_time_limit, char *msg,
                      size_t msgsz);
 /* Read and parse the file at path. 0, or -1 with msg set. */
-int plan_rules_load(plan_rules *rs, const char *path, const pool_request *defaults,
+int plan_rules_load(plan_rules *rs, const char *path, const sched_request *defaults,
                     double default_time_limit, char *msg, size_t msgsz);
 /* The index of the first rule p (evaluation eval) meets, or -1 when none
  * does; -2 with msg set when a rule cannot be applied to it (a name its

@@ -12,12 +12,12 @@
 #include "util/proc.h"
 #include "util/tmpl.h"
 
-static void print_placement(const orch *o, const pool_placement *pl, char *out, size_t outsz)
+static void print_placement(const orch *o, const sched_placement *pl, char *out, size_t outsz)
 {
     size_t w = 0;
     out[0] = '\0';
     for (int i = 0; i < pl->nslices && w < outsz; i++) {
-        const pool_slice *s = &pl->slices[i];
+        const sched_slice *s = &pl->slices[i];
         w += (size_t)snprintf(out + w, outsz - w, "%s%s: cores ", i ? "; " : "",
                               o->res.nodes[s->node].name);
         for (int k = 0; k < s->ncores && w < outsz; k++)
@@ -36,7 +36,7 @@ int orch_dry_run(orch *o)
     const run_config *c = o->cfg;
     /* as if each evaluation ran until the pool was full, then the oldest
      * ended (in the order it would start: --order) */
-    pool_placement *held = calloc(o->batch.n, sizeof *held);
+    sched_placement *held = calloc(o->batch.n, sizeof *held);
     size_t oldest = 0, nheld = 0;
     if (!held) {
         ut_err("out of memory");
@@ -81,14 +81,14 @@ int orch_dry_run(orch *o)
             ut_argv_free(argv);
             continue;
         }
-        held[nheld] = (pool_placement){0, NULL};
-        while (pool_alloc(o->pool, &plan->req, &held[nheld]) < 0 ||
+        held[nheld] = (sched_placement){0, NULL};
+        while (sched_pool_alloc(o->pool, &plan->req, &held[nheld]) < 0 ||
                (c->max_running > 0 && nheld - oldest >= (size_t)c->max_running)) {
             if (held[nheld].slices)
-                pool_release(o->pool, &held[nheld]);
+                sched_pool_release(o->pool, &held[nheld]);
             if (oldest == nheld)
                 break; /* cannot happen after the feasibility check */
-            pool_release(o->pool, &held[oldest++]);
+            sched_pool_release(o->pool, &held[oldest++]);
         }
         print_placement(o, &held[nheld], where, sizeof where);
         nheld++;
@@ -100,7 +100,7 @@ int orch_dry_run(orch *o)
         ut_argv_free(argv);
     }
     for (size_t i = oldest; i < nheld; i++)
-        pool_placement_free(&held[i]);
+        sched_placement_free(&held[i]);
     free(held);
     return 0;
 }

@@ -71,12 +71,12 @@ static void fmt_seconds(double s, char *out, size_t outsz)
 
 /* A placement as its record says it: slices of node names (malloc'd array;
  * NULL when there is none or out of memory). */
-static rec_slice *placement_slices(const orch *o, const pool_placement *pl, int *n)
+static rec_slice *placement_slices(const orch *o, const sched_placement *pl, int *n)
 {
     *n = 0;
     rec_slice *v = pl && pl->nslices > 0 ? calloc((size_t)pl->nslices, sizeof *v) : NULL;
     for (int i = 0; v && i < pl->nslices; i++) {
-        const pool_slice *s = &pl->slices[i];
+        const sched_slice *s = &pl->slices[i];
         v[i] = (rec_slice){o->res.nodes[s->node].name, s->ntasks, s->ncores, s->ngpus,
                            s->cores, s->gpus};
         (*n)++;
@@ -182,7 +182,7 @@ static void journal_run_start(orch *o)
     for (int i = 0; nodes && i < o->res.nnodes; i++)
         nodes[i] = (rec_node){o->res.nodes[i].name, o->res.nodes[i].ncores,
                               o->res.nodes[i].ngpus};
-    const pool_request *q = &o->cfg->req;
+    const sched_request *q = &o->cfg->req;
     json_t *recipe = run_recipe_json(&o->recipe), *resend = run_resend_json(&o->resend);
     rec_run rec = {.start = o->t_start_wall,
                    .backend = o->res.backend,
@@ -230,7 +230,7 @@ void orch_ev_drop(ev_state *e)
     free(r->job_id);
     free(r->evidence);
     ut_argv_free(r->job.argv);
-    pool_placement_free(&r->place);
+    sched_placement_free(&r->place);
     free(r);
     e->run = NULL;
 }
@@ -323,7 +323,7 @@ static void not_started(orch *o, ev_state *e)
     e->attempt--;
     e->state = ST_PENDING;
     if (e->run && e->run->place.slices)
-        pool_release(o->pool, &e->run->place);
+        sched_pool_release(o->pool, &e->run->place);
     orch_ev_drop(e);
 }
 
@@ -402,11 +402,11 @@ static int stage_eval(orch *o, ev_state *e)
 }
 
 /* Start e on placement pl (taken from the pool). */
-static void start_eval(orch *o, ev_state *e, pool_placement *pl)
+static void start_eval(orch *o, ev_state *e, sched_placement *pl)
 {
     char msg[PATH_MAX + 1024];
     if (!orch_ev_run(e)) {
-        pool_release(o->pool, pl);
+        sched_pool_release(o->pool, pl);
         e->attempt++;
         finish_eval(o, e, NULL, "out of memory", NULL);
         return;
@@ -711,18 +711,18 @@ static void joblog_eval(orch *o, ev_state *e, const launch_status *st, double t_
 
 /* Give a placement back to the pool, now or after the backend's release
  * delay. */
-static void release_later(orch *o, pool_placement *pl)
+static void release_later(orch *o, sched_placement *pl)
 {
     double delay = o->be ? o->be->release_delay : 0;
     if (delay <= 0 || pl->nslices == 0) {
-        pool_release(o->pool, pl);
+        sched_pool_release(o->pool, pl);
         return;
     }
     if (o->ncooling == o->capcooling) {
         size_t cap = o->capcooling ? o->capcooling * 2 : 64;
         struct cooling *nc = realloc(o->cooling, cap * sizeof *nc);
         if (!nc) {
-            pool_release(o->pool, pl);
+            sched_pool_release(o->pool, pl);
             return;
         }
         o->cooling = nc;
@@ -740,7 +740,7 @@ static void release_due(orch *o, double now)
 {
     for (size_t i = 0; i < o->ncooling;) {
         if (o->cooling[i].due <= now) {
-            pool_release(o->pool, &o->cooling[i].place);
+            sched_pool_release(o->pool, &o->cooling[i].place);
             o->cooling[i] = o->cooling[--o->ncooling];
         } else {
             i++;
@@ -898,10 +898,10 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
         return;
     }
     for (int i = 0; node[0] && i < o->res.nnodes; i++)
-        if (strcmp(o->res.nodes[i].name, node) == 0 && pool_node_down(o->pool, i)) {
+        if (strcmp(o->res.nodes[i].name, node) == 0 && sched_pool_node_down(o->pool, i)) {
             run_progress_clear(&o->progress);
             ut_err("node %s failed (%s): no more evaluations are placed there; %d node%s left",
-                   node, iwhy, pool_nodes_up(o->pool), pool_nodes_up(o->pool) == 1 ? "" : "s");
+                   node, iwhy, sched_pool_nodes_up(o->pool), sched_pool_nodes_up(o->pool) == 1 ? "" : "s");
         }
 }
 
@@ -1012,7 +1012,7 @@ static void schedule(orch *o)
             break;
         }
         size_t id;
-        pool_placement pl = {0, NULL};
+        sched_placement pl = {0, NULL};
         if (o->be->places_itself) {
             /* the scheduler under us places: hand it everything at once */
             if (!sched_queue_pop(&o->queue, &id))
@@ -1207,7 +1207,7 @@ static int event_loop(orch *o)
             (o->stopping || (sched_queue_len(&o->queue) == 0 && o->nto_submit == 0)))
             break;
         if (o->nrunning == 0 && o->ncooling == 0 && o->nsubs == 0) {
-            /* cannot happen after pool_feasible; never wait forever on it */
+            /* cannot happen after sched_pool_feasible; never wait forever on it */
             ut_err("internal error: %zu evaluations wait and none can start",
                    sched_queue_len(&o->queue));
             o->stopping = SIGABRT;
@@ -1249,7 +1249,7 @@ static int event_loop(orch *o)
 
 /* ---- plans and order ------------------------------------------------------ */
 
-static void feasible_hint(const orch *o, const pool_request *q);
+static void feasible_hint(const orch *o, const sched_request *q);
 
 /* How long each plan's evaluations ran (--order longest-first), from every
  * batch the journal holds. */
@@ -1382,7 +1382,7 @@ static int setup_plans(orch *o)
             snprintf(where, sizeof where, "%s:%d: ", o->rules.path, pl->rule->line);
         if (!pl->nused)
             continue;
-        if (!pl->submit && !pool_feasible(o->pool, &pl->req, msg, sizeof msg)) {
+        if (!pl->submit && !sched_pool_feasible(o->pool, &pl->req, msg, sizeof msg)) {
             ut_err("%san evaluation %s: nothing was run%s", where, msg,
                    pl->rule ? " (a submit rule sends it to the queue as its own job)" : "");
             feasible_hint(o, &pl->req);
@@ -1429,7 +1429,7 @@ static void orch_free(orch *o)
     free(o->ev);
     free(o->running);
     for (size_t i = 0; i < o->ncooling; i++)
-        pool_placement_free(&o->cooling[i].place);
+        sched_placement_free(&o->cooling[i].place);
     free(o->cooling);
     if (o->be)
         o->be->ops->destroy(o->be);
@@ -1437,7 +1437,7 @@ static void orch_free(orch *o)
     alloc_registry_release();
     run_journal_close(o->journal);
     sched_queue_free(&o->queue);
-    pool_destroy(o->pool);
+    sched_pool_free(o->pool);
     alloc_resources_free(&o->res);
     run_cmdline_free(&o->cmd);
     run_recipe_free(&o->recipe);
@@ -1461,7 +1461,7 @@ static void orch_free(orch *o)
 }
 
 /* After "an evaluation needs ...": how to get what it needs. */
-static void feasible_hint(const orch *o, const pool_request *q)
+static void feasible_hint(const orch *o, const sched_request *q)
 {
     long cores = (long)q->ntasks * q->cores_per_task;
     char gpus[64] = "";
@@ -1552,7 +1552,7 @@ int run_execute(const run_config *c)
     if (o->res.oversubscribed && !c->dry_run)
         ut_err("--cores %d: more than the %d cores this process may use; they will be shared",
                c->cores, o->res.oversubscribed);
-    o->pool = pool_new(&o->res);
+    o->pool = sched_pool_new(&o->res);
     if (!o->pool) {
         ut_err("out of memory");
         status = 3;

@@ -37,7 +37,7 @@ typedef struct run_config {
     const char *stdout_name, *stderr_name;
     const char *template_dir;
     int copy_files;
-    pool_request req;
+    sched_request req;
     double time_limit;  /* seconds per evaluation, 0 for none */
     double grace;       /* seconds between TERM and KILL */
     int retries;

@@ -31,7 +31,7 @@ enum { STOP_FAULT = -1, STOP_HALT = -2, STOP_CLOCK = -3 };
 /* How an evaluation runs: the command line's plan (0), or a rule's. */
 typedef struct run_plan {
     const plan_rule *rule; /* NULL: the command line's options */
-    pool_request req;
+    sched_request req;
     double time_limit;
     run_cmdline cmd;       /* the rule's own command (own_cmd), else a copy of the default */
     int own_cmd;
@@ -48,7 +48,7 @@ typedef struct run_plan {
  * costs only its ev_state. */
 typedef struct ev_run {
     launch_job job;
-    pool_placement place;
+    sched_placement place;
     char *cwd;
     char *out_name, *err_name;
     double t0_mono, t0_wall;
@@ -87,7 +87,7 @@ typedef struct orch {
     run_resend resend; /* the batch's identity for the re-send check */
     ev_state *ev;
     alloc_resources res;
-    pool *pool;
+    sched_pool *pool;
     sched_queue queue;
     launch_backend *be;
     run_cmdline cmd;
@@ -119,7 +119,7 @@ typedef struct orch {
     ev_state **running;
     size_t nrunning;
     struct cooling {
-        pool_placement place;
+        sched_placement place;
         double due; /* monotonic */
     } *cooling;      /* finished placements not yet given back (release_delay) */
     size_t ncooling, capcooling;

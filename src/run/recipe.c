@@ -183,7 +183,7 @@ int run_recipe_compute(run_recipe *r, const run_recipe_input *in, const json_t *
     r->part[RUN_RECIPE_TEMPLATE] = h;
 
     /* what changes what runs */
-    const pool_request *q = in->req;
+    const sched_request *q = in->req;
     int opts[] = {q->ntasks, q->cores_per_task, q->gpus_per_task, q->nodes, q->exclusive};
     h = ut_hash(UT_HASH_INIT, opts, sizeof opts);
     h = ut_hash_str(h, in->mpi ? in->mpi : "auto");

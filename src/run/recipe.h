@@ -37,7 +37,7 @@ typedef struct run_recipe_input {
     long first_eval;          /* whose work directory relative arguments name */
     const char *template_dir; /* NULL for none */
     int copy_files;
-    const pool_request *req;
+    const sched_request *req;
     const char *mpi;
 } run_recipe_input;
 

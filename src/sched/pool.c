@@ -11,15 +11,15 @@ typedef struct pnode {
     unsigned char *core_busy, *gpu_busy;
 } pnode;
 
-struct pool {
+struct sched_pool {
     const alloc_resources *r;
     int nnodes;
     pnode *nodes;
 };
 
-pool *pool_new(const alloc_resources *r)
+sched_pool *sched_pool_new(const alloc_resources *r)
 {
-    pool *p = calloc(1, sizeof *p);
+    sched_pool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->r = r;
@@ -36,14 +36,14 @@ pool *pool_new(const alloc_resources *r)
         n->core_busy = calloc((size_t)n->ncores + 1, 1);
         n->gpu_busy = calloc((size_t)n->ngpus + 1, 1);
         if (!n->core_busy || !n->gpu_busy) {
-            pool_destroy(p);
+            sched_pool_free(p);
             return NULL;
         }
     }
     return p;
 }
 
-void pool_destroy(pool *p)
+void sched_pool_free(sched_pool *p)
 {
     if (!p)
         return;
@@ -56,7 +56,7 @@ void pool_destroy(pool *p)
 }
 
 /* How many tasks of the request node n can take now. */
-static int tasks_fit(const pnode *n, const pool_request *q)
+static int tasks_fit(const pnode *n, const sched_request *q)
 {
     if (n->down)
         return 0;
@@ -86,7 +86,7 @@ static int take(int want, unsigned char *busy, int total, int **out)
 }
 
 /* Plan how many tasks go on each node: 0, or -1 if it does not fit now. */
-static int plan(const pool *p, const pool_request *q, int *per_node)
+static int plan(const sched_pool *p, const sched_request *q, int *per_node)
 {
     memset(per_node, 0, (size_t)p->nnodes * sizeof *per_node);
     if (q->nodes > 0) {
@@ -121,7 +121,7 @@ static int plan(const pool *p, const pool_request *q, int *per_node)
     return left == 0 ? 0 : -1;
 }
 
-int pool_alloc(pool *p, const pool_request *q, pool_placement *out)
+int sched_pool_alloc(sched_pool *p, const sched_request *q, sched_placement *out)
 {
     int per_node_small[64];
     int *per_node = p->nnodes <= 64 ? per_node_small : malloc((size_t)p->nnodes * sizeof *per_node);
@@ -142,14 +142,14 @@ int pool_alloc(pool *p, const pool_request *q, pool_placement *out)
         if (per_node[i] == 0)
             continue;
         pnode *n = &p->nodes[i];
-        pool_slice *s = &out->slices[out->nslices++];
+        sched_slice *s = &out->slices[out->nslices++];
         s->node = i;
         s->ntasks = per_node[i];
         s->ncores = q->exclusive ? n->ncores : per_node[i] * q->cores_per_task;
         s->ngpus = q->exclusive ? n->ngpus : per_node[i] * q->gpus_per_task;
         if (take(s->ncores, n->core_busy, n->ncores, &s->cores) < 0 ||
             take(s->ngpus, n->gpu_busy, n->ngpus, &s->gpus) < 0) {
-            pool_release(p, out);
+            sched_pool_release(p, out);
             goto done;
         }
         n->free_cores -= s->ncores;
@@ -162,7 +162,7 @@ done:
     return rc;
 }
 
-void pool_placement_free(pool_placement *pl)
+void sched_placement_free(sched_placement *pl)
 {
     for (int i = 0; i < pl->nslices; i++) {
         free(pl->slices[i].cores);
@@ -173,10 +173,10 @@ void pool_placement_free(pool_placement *pl)
     pl->nslices = 0;
 }
 
-void pool_release(pool *p, pool_placement *pl)
+void sched_pool_release(sched_pool *p, sched_placement *pl)
 {
     for (int i = 0; i < pl->nslices; i++) {
-        pool_slice *s = &pl->slices[i];
+        sched_slice *s = &pl->slices[i];
         pnode *n = &p->nodes[s->node];
         for (int k = 0; s->cores && k < s->ncores; k++)
             if (n->core_busy[s->cores[k]]) {
@@ -189,10 +189,10 @@ void pool_release(pool *p, pool_placement *pl)
                 n->free_gpus++;
             }
     }
-    pool_placement_free(pl);
+    sched_placement_free(pl);
 }
 
-int pool_free_cores(const pool *p)
+int sched_pool_free_cores(const sched_pool *p)
 {
     int t = 0;
     for (int i = 0; i < p->nnodes; i++)
@@ -200,7 +200,7 @@ int pool_free_cores(const pool *p)
     return t;
 }
 
-int pool_free_gpus(const pool *p)
+int sched_pool_free_gpus(const sched_pool *p)
 {
     int t = 0;
     for (int i = 0; i < p->nnodes; i++)
@@ -208,7 +208,7 @@ int pool_free_gpus(const pool *p)
     return t;
 }
 
-int pool_feasible(const pool *p, const pool_request *q, char *msg, size_t msgsz)
+int sched_pool_feasible(const sched_pool *p, const sched_request *q, char *msg, size_t msgsz)
 {
     const alloc_resources *r = p->r;
     int total_cores = alloc_total_cores(r), total_gpus = alloc_total_gpus(r);
@@ -252,25 +252,25 @@ int pool_feasible(const pool *p, const pool_request *q, char *msg, size_t msgsz)
                  max_gpus);
         return 0;
     }
-    /* the rest (how tasks divide over nodes) by trying on an empty pool */
-    pool *empty = pool_new(r);
+    /* the rest (how tasks divide over nodes) by trying on an empty sched_pool */
+    sched_pool *empty = sched_pool_new(r);
     if (!empty) {
         snprintf(msg, msgsz, "out of memory");
         return 0;
     }
-    pool_placement pl;
-    int ok = pool_alloc(empty, q, &pl) == 0;
+    sched_placement pl;
+    int ok = sched_pool_alloc(empty, q, &pl) == 0;
     if (ok)
-        pool_placement_free(&pl);
+        sched_placement_free(&pl);
     else
         snprintf(msg, msgsz, "%d tasks x %d cores%s%s do not fit the nodes of this allocation",
                  q->ntasks, q->cores_per_task, q->nodes ? " on -N nodes" : "",
                  q->exclusive ? " (exclusive)" : "");
-    pool_destroy(empty);
+    sched_pool_free(empty);
     return ok;
 }
 
-int pool_node_down(pool *p, int node)
+int sched_pool_node_down(sched_pool *p, int node)
 {
     if (node < 0 || node >= p->nnodes || p->nodes[node].down)
         return 0;
@@ -278,7 +278,7 @@ int pool_node_down(pool *p, int node)
     return 1;
 }
 
-int pool_nodes_up(const pool *p)
+int sched_pool_nodes_up(const sched_pool *p)
 {
     int n = 0;
     for (int i = 0; i < p->nnodes; i++)

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int same(const pool_request *a, const pool_request *b)
+static int same(const sched_request *a, const sched_request *b)
 {
     return a == b || memcmp(a, b, sizeof *a) == 0;
 }
@@ -37,7 +37,7 @@ static int fifo_push(sched_fifo *f, size_t id, unsigned long long seq)
     return 0;
 }
 
-int sched_queue_push(sched_queue *q, size_t id, const pool_request *req)
+int sched_queue_push(sched_queue *q, size_t id, const sched_request *req)
 {
     size_t k;
     for (k = 0; k < q->nfifo; k++)
@@ -70,7 +70,7 @@ static size_t take(sched_queue *q, sched_fifo *f)
     return f->id[f->head++];
 }
 
-int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out)
+int sched_queue_next(sched_queue *q, sched_pool *p, size_t *id, sched_placement *out)
 {
     /* the heads, tried in queue order: the first that fits is the first
      * entry of the whole queue that fits */
@@ -95,7 +95,7 @@ int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out)
         if (!best)
             break;
         tried[bk] = 1;
-        if (pool_alloc(p, best->req, out) == 0) {
+        if (sched_pool_alloc(p, best->req, out) == 0) {
             *id = take(q, best);
             found = 1;
             break;

@@ -12,7 +12,7 @@
 
 /* The entries of one request, in queue order. */
 typedef struct sched_fifo {
-    const pool_request *req;
+    const sched_request *req;
     size_t *id;               /* the caller's ids */
     unsigned long long *seq;  /* their places in the whole queue */
     size_t head, tail, cap;   /* live entries are [head, tail) */
@@ -26,14 +26,14 @@ typedef struct sched_queue {
 } sched_queue;
 
 /* Append an entry. 0, or -1 on memory. */
-int sched_queue_push(sched_queue *q, size_t id, const pool_request *req);
+int sched_queue_push(sched_queue *q, size_t id, const sched_request *req);
 /* Entries waiting. */
 size_t sched_queue_len(const sched_queue *q);
 /* Find the first entry, in queue order, that the pool can place now: take
  * it out, place it (*out) and return 1 with *id set; 0 when none fits.
  * Only the first entry of each distinct request is tried: the others need
  * the same and would not fit either. */
-int sched_queue_next(sched_queue *q, pool *p, size_t *id, pool_placement *out);
+int sched_queue_next(sched_queue *q, sched_pool *p, size_t *id, sched_placement *out);
 /* Take the head entry regardless of resources (a backend that places jobs
  * itself); 1 with *id set, 0 when empty. */
 int sched_queue_pop(sched_queue *q, size_t *id);

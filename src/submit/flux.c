@@ -27,7 +27,7 @@ static int flux_head(submitter *s, ut_argv *a, const char *sub)
 
 static int flux_options(const submit_spec *sp, ut_argv *a)
 {
-    const pool_request *q = sp->req;
+    const sched_request *q = sp->req;
     int bad = ut_argv_add(a, "--ntasks=%d", q->ntasks) |
               ut_argv_add(a, "--cores-per-task=%d", q->cores_per_task);
     if (q->nodes > 0)

@@ -19,7 +19,7 @@
 /* The job's shape and the scheduler's options, as sbatch flags. */
 static int add_options(const submit_spec *sp, ut_argv *a)
 {
-    const pool_request *q = sp->req;
+    const sched_request *q = sp->req;
     int bad = ut_argv_add(a, "--ntasks=%d", q->ntasks) |
               ut_argv_add(a, "--cpus-per-task=%d", q->cores_per_task);
     if (q->nodes > 0)

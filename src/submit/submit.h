@@ -21,7 +21,7 @@ typedef struct submit_spec {
     char *const *argv;     /* the command, argv[0] absolute; relative names from workdir */
     const char *out_path;  /* stdout and stderr files, absolute */
     const char *err_path;
-    const pool_request *req;
+    const sched_request *req;
     double time_limit;     /* seconds, 0 for the scheduler's default */
     char *const *sched;    /* SUBMIT_NSCHED values, NULL when not given */
     char *const *sched_args; /* passed verbatim */

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size > 65536)
         return 0;
-    pool_request def = {1, 1, 0, 0, 0};
+    sched_request def = {1, 1, 0, 0, 0};
     plan_rules rs;
     char msg[1024];
     if (plan_rules_parse(&rs, "rules", (const char *)data, size, &def, 0, msg, sizeof msg) < 0) {

@@ -3,7 +3,7 @@
 #include "testutil.h"
 #include "plan/rules.h"
 
-static const pool_request defaults = {1, 1, 0, 0, 0};
+static const sched_request defaults = {1, 1, 0, 0, 0};
 
 /* One evaluation's parameters in Dakota's standard format. */
 static dak_params *params(const char *vars, const char *comps, long eval)
