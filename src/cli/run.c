@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dakota/dakota.h"
+#include "engine/engine.h"
 #include "run/orch.h"
 #include "run/resend.h"
 #include "util/duration.h"
@@ -464,5 +465,5 @@ int cli_run(int argc, char **argv)
     c.results_path = argv[argc - 1];
     c.layout = L.layout;
     c.results_format = L.results_format;
-    return run_execute(&c);
+    return engine_execute(&c);
 }
