@@ -1032,6 +1032,40 @@ static void two_batches_share_the_pool(void **state)
     env_fini();
 }
 
+/* The same where A's evaluations end one at a time (2 to 5 ticks): a core
+ * freed alone fits A's next, never B's; B must still get two in turn, not
+ * wait until A has nothing left to start. */
+static void script_staggered(fake *f, fjob *j)
+{
+    (void)f;
+    j->ticks = j->batch == 0 ? 2 + (int)(j->eval % 4) : 3;
+}
+
+static void two_batches_staggered_not_starved(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    fairness fr = {.total = {24, 6}};
+    T.f.arg = &fr;
+    T.f.script = script_staggered;
+    T.f.hook = hook_fairness;
+    engine_up();
+    batch_files(0, 24);
+    run_config *cb = batch_files(1, 6);
+    cb->req.cores_per_task = 2;
+    batch_add(0);
+    batch_add(1);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_int_equal(T.tb[1].status, 0);
+    assert_results(1, 6, (int[]){1, 1, 1, 1, 1, 1});
+    /* at most A's longest evaluation (5 ticks) and a tick to start */
+    if (fr.worst[0] > 6 || fr.worst[1] > 6)
+        fail_msg("starved: A %d ticks in a row (%d in all), B %d (%d)", fr.worst[0],
+                 fr.starved[0], fr.worst[1], fr.starved[1]);
+    env_fini();
+}
+
 /* ---- cancelling one batch ----------------------------------------------------------- */
 
 /* Once A runs, cancel it (from the backend's tick: a request from anywhere,
@@ -1115,6 +1149,7 @@ int main(void)
         cmocka_unit_test(time_limit_never_early),
         cmocka_unit_test(clock_stop_not_run),
         cmocka_unit_test(two_batches_share_the_pool),
+        cmocka_unit_test(two_batches_staggered_not_starved),
         cmocka_unit_test(cancel_one_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
