@@ -1136,6 +1136,191 @@ static void cancel_one_batch(void **state)
     env_fini();
 }
 
+/* ---- the engine's own stops, timers and signals ------------------------------ */
+
+/* engine_stop(e, 0) once A runs: A finishes every evaluation, and no
+ * batch is taken after it. */
+static void hook_drain(fake *f)
+{
+    int *stopped = f->arg;
+    if (!*stopped && f->running_of[0] >= 1) {
+        *stopped = 1;
+        engine_stop(T.e, 0);
+    }
+}
+
+static void engine_drains(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int stopped = 0;
+    T.f.arg = &stopped;
+    T.f.script = script_slow;
+    T.f.hook = hook_drain;
+    engine_up();
+    batch_files(0, 9);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(stopped, 1);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_results(0, 9, (int[]){1, 1, 1, 1, 1, 1, 1, 1, 1});
+    assert_int_equal(T.f.nsigs, 0);
+    engine_info info;
+    engine_get_info(T.e, &info);
+    assert_true(info.stopping);
+    /* a batch after the drain: refused, said, exit 75 */
+    tbatch *t = &T.tb[1];
+    batch_files(1, 2);
+    int status = -1;
+    assert_null(engine_batch_add(T.e, &t->cfg, T.dir, t->log, on_batch_done, t, &status));
+    assert_int_equal(status, 75);
+    assert_log_has(1, "the allocation is stopping: the batch B.in was not started");
+    assert_int_equal(T.f.nstarts[1], 0);
+    env_fini();
+}
+
+/* engine_stop(e, SIGTERM) once both batches run: both stop as a run on
+ * SIGTERM does (143), each running evaluation signalled once, by the loop. */
+static void hook_stop_term(fake *f)
+{
+    int *stopped = f->arg;
+    if (!*stopped && f->running_of[0] >= 1 && f->running_of[1] >= 1) {
+        *stopped = 1;
+        engine_stop(T.e, SIGTERM);
+    }
+}
+
+static void script_hang(fake *f, fjob *j)
+{
+    (void)f;
+    j->outcome = OUT_HANG;
+}
+
+static void engine_stops_every_batch(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int stopped = 0;
+    T.f.arg = &stopped;
+    T.f.script = script_hang;
+    T.f.hook = hook_stop_term;
+    engine_up();
+    batch_files(0, 5);
+    batch_files(1, 5);
+    batch_add(0);
+    batch_add(1);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(stopped, 1);
+    for (int b = 0; b < 2; b++) {
+        assert_int_equal(T.tb[b].status, 128 + SIGTERM);
+        assert_results(b, 5, (int[]){0, 0, 0, 0, 0});
+        for (long e = 1; e <= 5; e++)
+            if (T.f.starts[b][e])
+                assert_int_equal(signals_to(b, e, SIGTERM), 1);
+        assert_log_has(b, "not run: interrupted by SIGTERM");
+        jlog j;
+        journal_of(b, &j);
+        assert_int_equal(j.interrupted, 1);
+    }
+    assert_int_equal(T.f.nstarts[0] + T.f.nstarts[1], 4);
+    env_fini();
+}
+
+/* The caller's timers: a repeating one runs until removed, a one-shot one
+ * once, a removed one never; engine_quit ends engine_run though a timer
+ * is left, and with none left engine_run returns at once. */
+typedef struct tcount {
+    int every, once, removed, repeat_id;
+} tcount;
+
+static void on_every(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->every++;
+}
+static void on_once(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->once++;
+}
+static void on_removed(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->removed++;
+}
+
+static void quit_when_done(engine_batch *b, int status, void *arg)
+{
+    on_batch_done(b, status, arg);
+    engine_quit(T.e);
+}
+
+static void timers_and_quit(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_slow;
+    engine_up();
+    tcount n = {0};
+    n.repeat_id = engine_timer_add(T.e, 0.001, 0.001, on_every, &n);
+    int once = engine_timer_add(T.e, 0, 0, on_once, &n);
+    int gone = engine_timer_add(T.e, 0, 0, on_removed, &n);
+    assert_true(n.repeat_id > 0 && once > 0 && gone > 0);
+    assert_true(n.repeat_id != once && once != gone);
+    engine_timer_remove(T.e, gone);
+    batch_files(0, 8);
+    tbatch *t = &T.tb[0];
+    int status = -1;
+    t->b = engine_batch_add(T.e, &t->cfg, T.dir, t->log, quit_when_done, t, &status);
+    assert_non_null(t->b);
+    assert_int_equal(run_all(), 0); /* returns: engine_quit, the repeating timer left */
+    assert_int_equal(t->status, 0);
+    assert_true(n.every >= 1);
+    assert_int_equal(n.once, 1);
+    assert_int_equal(n.removed, 0);
+    engine_timer_remove(T.e, n.repeat_id);
+    int every = n.every;
+    assert_int_equal(engine_run(T.e), 0); /* nothing left: at once */
+    assert_int_equal(n.every, every);
+    env_fini();
+}
+
+/* signals 1: the scheduler's warning (SIGUSR1) stops every batch as the
+ * clock does: what runs stopped, the rest not started, exit 75. */
+static void hook_warning(fake *f)
+{
+    int *raised = f->arg;
+    if (!*raised && f->nstarts[0] >= 6) {
+        *raised = 1;
+        raise(SIGUSR1); /* blocked: read from the engine's signalfd */
+    }
+}
+
+static void scheduler_warning(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int raised = 0;
+    T.f.arg = &raised;
+    T.f.script = script_clock;
+    T.f.hook = hook_warning;
+    T.ec.signals = 1;
+    engine_up();
+    batch_files(0, 8);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(raised, 1);
+    assert_int_equal(T.tb[0].status, 75);
+    assert_int_equal(T.f.nstarts[0], 6);
+    for (long e = 3; e <= 6; e++)
+        assert_int_equal(signals_to(0, e, SIGTERM), 1);
+    assert_results(0, 8, (int[]){1, 1, 0, 0, 0, 0, 0, 0});
+    assert_log_has(0, "SIGUSR1: the scheduler says the allocation ends soon: 2 evaluations not "
+                      "started, 4 stopped; run the same command in a new allocation");
+    assert_int_equal(log_count(0, ": FAIL: "), 0);
+    env_fini();
+}
+
 int main(void)
 {
     alarm(600); /* a loop that never ends fails the test instead of hanging it */
@@ -1151,6 +1336,10 @@ int main(void)
         cmocka_unit_test(two_batches_share_the_pool),
         cmocka_unit_test(two_batches_staggered_not_starved),
         cmocka_unit_test(cancel_one_batch),
+        cmocka_unit_test(engine_drains),
+        cmocka_unit_test(engine_stops_every_batch),
+        cmocka_unit_test(timers_and_quit),
+        cmocka_unit_test(scheduler_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
