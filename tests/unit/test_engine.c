@@ -25,7 +25,7 @@
 /* ---- the fake backend ------------------------------------------------------ */
 
 enum { NB = 3, NE = 64, NRUN = 64, NSIG_LOG = 256 };
-enum { OUT_OK = 0, OUT_FAIL, OUT_INFRA, OUT_HANG };
+enum { OUT_OK = 0, OUT_FAIL, OUT_INFRA, OUT_HANG }; /* OUT_FAIL with words: the launcher's */
 
 typedef struct fjob {
     launch_job *job;
@@ -34,6 +34,7 @@ typedef struct fjob {
     int attempt; /* 1 for its first start */
     int ticks;   /* ticks until it completes (with OUT_HANG: never, until signalled) */
     int outcome;
+    const char *words; /* OUT_FAIL: the last line of its stderr, when not the default */
     int ignore_term; /* only SIGKILL ends it */
     int killed;      /* the signal that will end it at the next tick */
     int node;        /* its first slice's node */
@@ -195,6 +196,8 @@ static void fake_write(const fjob *j, int ok)
     assert_non_null(o);
     if (ok)
         fprintf(o, "%ld f\n", 10 * j->eval + j->batch);
+    else if (j->words)
+        fprintf(o, "%s\n", j->words);
     else
         fprintf(o, "fake: failure of %c.%ld\n", 'A' + j->batch, j->eval);
     fclose(o);
@@ -262,6 +265,34 @@ static void fake_destroy(launch_backend *b)
     f->destroyed = 1;
 }
 
+/* The launcher's own words on a failed attempt's stderr: "launcher: step
+ * refused" is the infrastructure's (1), "launcher: no more steps" says the
+ * allocation ends (2), anything else is the program's (0). */
+static int fake_infra(launch_backend *b, const launch_job *job, const char *err_path, char *why,
+                      size_t whysz, char *node, size_t nodesz)
+{
+    (void)b;
+    (void)job;
+    (void)nodesz;
+    FILE *f = fopen(err_path, "r");
+    if (!f)
+        return 0;
+    char line[256] = "";
+    if (!fgets(line, sizeof line, f))
+        line[0] = 0;
+    fclose(f);
+    node[0] = 0;
+    if (strstr(line, "launcher: no more steps")) {
+        snprintf(why, whysz, "no more steps");
+        return 2;
+    }
+    if (strstr(line, "launcher: step refused")) {
+        snprintf(why, whysz, "step refused");
+        return 1;
+    }
+    return 0;
+}
+
 static const launch_ops fake_ops = {
     .name = "fake",
     .start = fake_start,
@@ -269,6 +300,7 @@ static const launch_ops fake_ops = {
     .fd = fake_fd,
     .process = fake_process,
     .destroy = fake_destroy,
+    .infra = fake_infra,
 };
 
 static launch_backend *fake_new(const alloc_resources *res, void *arg)
@@ -765,6 +797,87 @@ static void infra_retries_exhausted(void **state)
     int nrec;
     assert_int_equal(final_of(&j, 1, &nrec)->outcome, REC_NOT_RUN);
     assert_int_equal(nrec, 3);
+    env_fini();
+}
+
+/* The backend's reading of the launcher's words (ops->infra): 2's first
+ * attempt was refused a step (the infrastructure's: run again, no FAIL,
+ * --retries untouched); 3 meets a real failure (the program's: FAIL). */
+static void script_words(fake *f, fjob *j)
+{
+    (void)f;
+    if (j->eval == 2 && j->attempt == 1) {
+        j->outcome = OUT_FAIL;
+        j->words = "launcher: step refused";
+    }
+    if (j->eval == 3) {
+        j->outcome = OUT_FAIL;
+        j->words = "sim: diverged";
+    }
+}
+
+static void infra_from_the_launchers_words(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_words;
+    engine_up();
+    batch_files(0, 4);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_results(0, 4, (int[]){1, 1, 0, 1});
+    assert_int_equal(T.f.starts[0][2], 2);
+    assert_int_equal(T.f.starts[0][3], 1);
+    assert_int_equal(log_count(0, ": FAIL: "), 1);
+    assert_log_has(0, "A.3): FAIL: exit status 1; ");
+    assert_log_has(0, "stderr.txt ends: sim: diverged");
+    jlog j;
+    journal_of(0, &j);
+    int nrec;
+    assert_int_equal(final_of(&j, 2, &nrec)->outcome, REC_OK);
+    assert_int_equal(nrec, 2);
+    for (int k = 0; k < j.n; k++)
+        if (j.r[k].eval == 2 && !j.r[k].final)
+            assert_non_null(strstr(j.r[k].reason, "step refused"));
+    env_fini();
+}
+
+/* The launcher says the allocation ends (ops->infra 2) at 3's end: the
+ * clock's stop, what runs stopped and what waits not started, exit 75. */
+static void script_ending(fake *f, fjob *j)
+{
+    (void)f;
+    j->outcome = OUT_HANG;
+    if (j->eval <= 2)
+        j->outcome = OUT_OK;
+    if (j->eval == 3) {
+        j->ticks = 3;
+        j->outcome = OUT_FAIL;
+        j->words = "launcher: no more steps";
+    }
+}
+
+static void infra_allocation_ending(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_ending;
+    engine_up();
+    batch_files(0, 8);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 75);
+    assert_results(0, 8, (int[]){1, 1, 0, 0, 0, 0, 0, 0});
+    assert_int_equal(T.f.starts[0][3], 1); /* not run again in this allocation */
+    assert_log_has(0, "the allocation is ending (Slurm creates no more steps)");
+    assert_log_has(0, "run the same command in a new allocation to finish them");
+    assert_int_equal(log_count(0, ": FAIL: "), 0);
+    jlog j;
+    journal_of(0, &j);
+    int nrec;
+    for (long e = 3; e <= 8; e++)
+        assert_int_equal(final_of(&j, e, &nrec)->outcome, REC_NOT_RUN);
     env_fini();
 }
 
@@ -1328,6 +1441,8 @@ int main(void)
         cmocka_unit_test(retries),
         cmocka_unit_test(infra_node_taken_out),
         cmocka_unit_test(infra_retries_exhausted),
+        cmocka_unit_test(infra_from_the_launchers_words),
+        cmocka_unit_test(infra_allocation_ending),
         cmocka_unit_test(halt_soon),
         cmocka_unit_test(halt_now_applied_once_by_the_loop),
         cmocka_unit_test(time_limits),
