@@ -226,7 +226,7 @@ void engine_start_eval(engine_batch *b, ev_state *ev, sched_placement *pl)
     }
     ev->state = ST_RUNNING;
     double tl = b->plans[ev->plan].time_limit;
-    /* the limit counts from the start, not from the staging before it */
+    /* counted from the start itself: never early for the process */
     ev->run->deadline = tl > 0 && !b->eng->be->enforces_time_limit ? engine_mono() + tl : 0;
     if (engine_running_add(b->eng, ev) < 0) {
         /* it runs, untracked: stop it, and say why */

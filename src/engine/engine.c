@@ -57,7 +57,7 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
     }
     e->cfg = *cfg;
     e->log = cfg->log;
-    e->sfd = e->ep = e->bfd = -1;
+    e->bfd = -1;
     e->stop_sig = -1;
     if (cfg->res) {
         e->res = *cfg->res; /* the test's: not ours to free */
@@ -93,6 +93,11 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
         engine_free(e);
         return NULL;
     }
+    if (!(e->rx = engine_reactor_new())) {
+        snprintf(msg, msgsz, "cannot set up the event loop: %s", strerror(errno));
+        engine_free(e);
+        return NULL;
+    }
     *status = 0;
     return e;
 }
@@ -105,13 +110,13 @@ int engine_start(engine *e, int ntasks, char *msg, size_t msgsz)
     /* every process of this run carries its token; the watchdog kills them
      * all should we die */
     if (!c->backend_new) {
-        e->tree = 1;
-        if (launch_tree_init(e->token, sizeof e->token) < 0)
+        e->have_tree = 1;
+        if (launch_tree_init(&e->tree, e->token, sizeof e->token) < 0)
             ut_log(e->log, "no watchdog (%s): should batchtile be killed, its evaluations may "
                    "survive it", strerror(errno));
     }
     launch_options lo = {c->mpi ? c->mpi : "auto", ntasks > c->ntasks_max ? ntasks : c->ntasks_max,
-                         c->grace};
+                         c->grace, e->have_tree ? &e->tree : NULL};
     if (lo.ntasks < 1)
         lo.ntasks = 1;
     if (c->backend_new)
@@ -177,17 +182,14 @@ void engine_free(engine *e)
     free(e->timers);
     if (e->be)
         e->be->ops->destroy(e->be);
-    if (e->tree)
-        launch_tree_fini();
+    if (e->have_tree)
+        launch_tree_free(&e->tree);
     if (e->claimed)
         alloc_registry_release();
     sched_pool_free(e->pool);
     if (e->have_res)
         alloc_resources_free(&e->res);
-    if (e->ep >= 0)
-        close(e->ep);
-    if (e->sfd >= 0)
-        close(e->sfd);
+    engine_reactor_free(e->rx);
     if (e->have_oldmask)
         sigprocmask(SIG_SETMASK, &e->oldmask, NULL);
     free(e);
@@ -290,6 +292,24 @@ const alloc_resources *engine_resources(const engine *e)
     return &e->res;
 }
 
+/* A caller's timer is due: its function, and gone when it was once. */
+static void timer_fire(engine_reactor *r, int id, void *arg)
+{
+    (void)r;
+    engine *e = arg;
+    for (size_t i = 0; i < e->ntimers; i++) {
+        if (e->timers[i].id != id)
+            continue;
+        engine_timer t = e->timers[i];
+        if (t.once) {
+            memmove(&e->timers[i], &e->timers[i + 1], (e->ntimers - i - 1) * sizeof *e->timers);
+            e->ntimers--;
+        }
+        t.fn(e, t.arg); /* may add or remove timers */
+        return;
+    }
+}
+
 int engine_timer_add(engine *e, double after, double every, engine_timer_fn fn, void *arg)
 {
     if (!fn)
@@ -302,9 +322,11 @@ int engine_timer_add(engine *e, double after, double every, engine_timer_fn fn, 
         e->timers = nt;
         e->captimers = cap;
     }
-    int id = ++e->next_timer;
-    e->timers[e->ntimers++] = (engine_timer){id, engine_mono() + (after > 0 ? after : 0),
-                                             every > 0 ? every : 0, fn, arg};
+    int id = engine_reactor_timer_add(e->rx, after > 0 ? after : 0, every > 0 ? every : 0,
+                                      timer_fire, e);
+    if (id < 0)
+        return -1;
+    e->timers[e->ntimers++] = (engine_timer){id, !(every > 0), fn, arg};
     return id;
 }
 
@@ -312,6 +334,7 @@ void engine_timer_remove(engine *e, int id)
 {
     for (size_t i = 0; i < e->ntimers; i++)
         if (e->timers[i].id == id) {
+            engine_reactor_timer_remove(e->rx, id);
             memmove(&e->timers[i], &e->timers[i + 1], (e->ntimers - i - 1) * sizeof *e->timers);
             e->ntimers--;
             return;

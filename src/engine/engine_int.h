@@ -15,7 +15,9 @@
 
 #include "engine.h"
 #include "launch/backend.h"
+#include "launch/tree.h"
 #include "plan/rules.h"
+#include "reactor.h"
 #include "report/joblog.h"
 #include "run/batch.h"
 #include "run/cmdline.h"
@@ -156,9 +158,10 @@ typedef struct engine_cooling {
     double due; /* monotonic */
 } engine_cooling;
 
+/* A caller's timer (engine_timer_add), one of the reactor's. */
 typedef struct engine_timer {
-    int id;
-    double due, every; /* monotonic; every 0: once */
+    int id;   /* the reactor's */
+    int once;
     engine_timer_fn fn;
     void *arg;
 } engine_timer;
@@ -173,11 +176,15 @@ struct engine {
     const char *backend; /* "local", "slurm", "flux" (chosen) */
     int started;         /* the watchdog, the backend and the clock are set up */
     int claimed;         /* cores taken in the registry */
-    int tree;            /* launch_tree_init was called */
+    launch_tree tree;    /* the run's process tree: watchdog, cgroups */
+    int have_tree;       /* launch_tree_init was called */
     char token[64];      /* this run's (launch/tree.h) */
     sigset_t oldmask;
     int have_oldmask;
-    int sfd, ep, bfd;    /* the loop's signalfd, epoll, the backend's fd */
+    engine_reactor *rx; /* the loop's waits: signals, the backend's fd, the caller's timers */
+    int loop_ready;      /* the reactor watches the signals (and the backend's fd) */
+    int bfd;             /* the backend's fd, or -1 */
+    int chld;            /* SIGCHLD came: the backend has children to reap */
     ev_state **running;  /* every batch's running evaluations */
     size_t nrunning, caprunning;
     engine_cooling *cooling;
@@ -186,7 +193,6 @@ struct engine {
     size_t nbatches, capbatches, nadded;
     engine_timer *timers;
     size_t ntimers, captimers;
-    int next_timer;
     double stop_at;      /* monotonic: the allocation's end minus the margin; 0 none */
     double ends_at;      /* wall clock: the allocation's end; 0 unknown */
     double margin;
@@ -194,7 +200,6 @@ struct engine {
     int stopping;        /* no new batch: a signal, the clock, engine_stop */
     int quit;            /* engine_quit: return once the batches are complete */
     int stop_sig;        /* engine_stop(sig) asked, applied by the loop; -1 none */
-    int sig_pending[65]; /* signals read, applied by the loop */
     int sys_error;       /* the machine failed (engine_run returns 3) */
 };
 

@@ -1,6 +1,7 @@
-/* The loop: waits (the signalfd, the backend's fd, the next timer) and
+/* The loop: waits (the reactor: the signals, the backend's fd, the
+ * caller's timers; at most until the engine's next deadline) and
  * dispatches (signals, completions, time limits, submitted jobs, the
- * clock, the caller's timers), then lets the start policy start what
+ * clock), then lets the start policy start what
  * fits and applies the stops asked for; a batch that is idle is ended
  * here. No policy of its own. */
 #define _GNU_SOURCE
@@ -11,9 +12,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include "util/log.h"
 
@@ -24,9 +22,10 @@ void engine_draw_progress(engine_batch *b, int force)
                         b->in.n, mean, engine_mono() - b->t_start_mono, force);
 }
 
-/* Milliseconds until the next timer (deadline, kill, submitted jobs'
- * poll, the clock, cooling placements, progress, the caller's timers). */
-static int next_timeout(engine *e, double now)
+/* Seconds until the engine's next deadline (time limits, kills, submitted
+ * jobs' poll, the clock, cooling placements, progress); the reactor adds
+ * the caller's timers. */
+static double next_timeout(engine *e, double now)
 {
     double next = now + 3600;
     for (size_t i = 0; i < e->nrunning; i++) {
@@ -51,61 +50,35 @@ static int next_timeout(engine *e, double now)
     for (size_t i = 0; i < e->ncooling; i++)
         if (e->cooling[i].due < next)
             next = e->cooling[i].due;
-    for (size_t i = 0; i < e->ntimers; i++)
-        if (e->timers[i].due < next)
-            next = e->timers[i].due;
-    double ms = (next - now) * 1000.0;
-    return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ceil(ms);
+    double t = next - now;
+    return t < 0 ? 0 : t > 3600 ? 3600 : t;
 }
 
-/* Act on the signals waiting in the signalfd. */
-static void read_signals(engine *e)
+/* A signal read from the reactor's signalfd. */
+static void on_signal(engine_reactor *r, const struct signalfd_siginfo *si, void *arg)
 {
-    struct signalfd_siginfo si;
-    int chld = 0;
-    while (read(e->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        int sig = (int)si.ssi_signo;
-        if (sig == SIGCHLD) {
-            chld = 1;
-        } else if (sig == SIGWINCH) {
-            for (size_t i = 0; i < e->nbatches; i++)
-                engine_draw_progress(e->batches[i], 1);
-        } else {
-            engine_on_signal(e, sig);
-        }
+    (void)r;
+    engine *e = arg;
+    int sig = (int)si->ssi_signo;
+    if (sig == SIGCHLD) {
+        e->chld = 1; /* reaped once, after the dispatch */
+    } else if (sig == SIGWINCH) {
+        for (size_t i = 0; i < e->nbatches; i++)
+            engine_draw_progress(e->batches[i], 1);
+    } else {
+        engine_on_signal(e, sig);
     }
-    if (chld && e->be)
-        e->be->ops->process(e->be);
 }
 
-/* The caller's timers that are due, each once. */
-static void fire_timers(engine *e, double now)
+/* The backend's fd is ready: read after the dispatch (as on every turn). */
+static void on_backend_fd(engine_reactor *r, int fd, int revents, void *arg)
 {
-    int due[16];
-    size_t n = 0;
-    for (size_t i = 0; i < e->ntimers && n < sizeof due / sizeof due[0]; i++)
-        if (e->timers[i].due <= now)
-            due[n++] = e->timers[i].id;
-    for (size_t k = 0; k < n; k++) {
-        for (size_t i = 0; i < e->ntimers; i++) {
-            engine_timer *t = &e->timers[i];
-            if (t->id != due[k])
-                continue;
-            engine_timer_fn fn = t->fn;
-            void *arg = t->arg;
-            if (t->every > 0)
-                t->due = now + t->every;
-            else
-                engine_timer_remove(e, t->id);
-            fn(e, arg); /* may add or remove timers */
-            break;
-        }
-    }
+    (void)r, (void)fd, (void)revents, (void)arg;
 }
 
 static int loop_setup(engine *e)
 {
-    if (e->sfd >= 0)
+    if (e->loop_ready && (e->bfd >= 0 || !e->be || e->be->ops->fd(e->be) < 0))
         return 0;
     sigset_t mask;
     sigemptyset(&mask);
@@ -113,16 +86,26 @@ static int loop_setup(engine *e)
     sigaddset(&mask, SIGWINCH);
     if (e->cfg.signals)
         run_signal_mask(&mask);
-    e->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    e->ep = epoll_create1(EPOLL_CLOEXEC);
-    if (e->sfd < 0 || e->ep < 0)
+    if (engine_reactor_signals(e->rx, &mask, on_signal, e) < 0)
         return -1;
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = e->sfd};
-    epoll_ctl(e->ep, EPOLL_CTL_ADD, e->sfd, &ev);
-    e->bfd = e->be ? e->be->ops->fd(e->be) : -1;
-    if (e->bfd >= 0) {
-        ev.data.fd = e->bfd;
-        epoll_ctl(e->ep, EPOLL_CTL_ADD, e->bfd, &ev);
+    e->loop_ready = 1;
+    int fd = e->be ? e->be->ops->fd(e->be) : -1;
+    if (fd >= 0 && engine_reactor_fd_add(e->rx, fd, ENGINE_REACTOR_READ, on_backend_fd, e) < 0)
+        return -1;
+    e->bfd = fd;
+    return 0;
+}
+
+/* Wait for the next event (at most timeout seconds) and dispatch it: the
+ * reactor's watchers, then what the backend has to report. */
+static int wait_and_dispatch(engine *e, double timeout)
+{
+    int n = engine_reactor_run_once(e->rx, timeout);
+    if (n < 0 && errno != EDEADLK)
+        return -1;
+    if (e->be && (e->chld || e->bfd >= 0)) {
+        e->chld = 0;
+        e->be->ops->process(e->be);
     }
     return 0;
 }
@@ -161,9 +144,8 @@ int engine_run(engine *e)
     }
     /* a signal that came while we set up (they are blocked from main on)
      * is acted on before anything starts */
-    read_signals(e);
-    int status = 0;
-    for (;;) {
+    int status = wait_and_dispatch(e, 0) < 0 ? 3 : 0;
+    while (!status) {
         engine_apply_stops(e);
         engine_release_due(e, engine_mono());
         engine_schedule(e);
@@ -171,24 +153,16 @@ int engine_run(engine *e)
         end_idle(e);
         if (e->nbatches == 0 && (e->quit || e->ntimers == 0))
             break;
-        double now = engine_mono();
-        struct epoll_event evs[8];
-        int timeout = next_timeout(e, now);
-        if (e->bfd >= 0 && e->nrunning > 0 && timeout > 100)
-            timeout = 100; /* an edge-triggered fd: look again now and then */
-        int n = epoll_wait(e->ep, evs, 8, timeout);
-        if (n < 0 && errno != EINTR) {
+        double timeout = next_timeout(e, engine_mono());
+        if (e->bfd >= 0 && e->nrunning > 0 && timeout > 0.1)
+            timeout = 0.1; /* an edge-triggered fd: look again now and then */
+        if (wait_and_dispatch(e, timeout) < 0) {
             ut_log(e->log, "epoll_wait: %s", strerror(errno));
             status = 3;
             break;
         }
-        for (int i = 0; i < n; i++)
-            if (evs[i].data.fd == e->sfd)
-                read_signals(e);
-        if (e->bfd >= 0)
-            e->be->ops->process(e->be);
         engine_apply_stops(e);
-        now = engine_mono();
+        double now = engine_mono();
         engine_check_timers(e, now);
         for (size_t i = 0; i < e->nbatches; i++)
             engine_poll_submitted(e->batches[i], now);
@@ -196,7 +170,6 @@ int engine_run(engine *e)
         for (size_t i = 0; i < e->nbatches; i++)
             if (run_journal_error(e->batches[i]->journal))
                 engine_journal_fault(e->batches[i]);
-        fire_timers(e, now);
         for (size_t i = 0; i < e->nbatches; i++)
             engine_draw_progress(e->batches[i], 0);
     }
