@@ -136,6 +136,8 @@ struct engine_batch {
     dak_format rfmt;
     size_t nrunning;     /* its evaluations in the engine's running set */
     int cores_busy, gpus_busy;
+    uint64_t last_start; /* the engine's start count when it last started one (0 never):
+                            the start policy's ties go to the one that waited longest */
     size_t ndone, nfailed, nresumed;
     size_t nfailed_own;  /* final failures of evaluations that ran (for --halt) */
     size_t nnotrun;      /* of the failed: not run (the allocation ended, the infrastructure) */
@@ -191,6 +193,7 @@ struct engine {
     size_t ncooling, capcooling;
     engine_batch **batches; /* not complete, in the order added */
     size_t nbatches, capbatches, nadded;
+    uint64_t nstarts;    /* evaluations started, over every batch (the start policy's ties) */
     engine_timer *timers;
     size_t ntimers, captimers;
     double stop_at;      /* monotonic: the allocation's end minus the margin; 0 none */

@@ -4,8 +4,11 @@
  * queue, outside this allocation, so every one waiting is submitted.
  * Then the pool: among the batches that have a waiting evaluation that
  * fits now (not stopping, under their --max-running), the one that holds
- * the fewest cores starts its next (ties: the batch added first); again,
- * until none fits. Within a batch the queue decides (sched/queue.h: its
+ * the fewest cores starts its next (ties: the one whose last start is the
+ * oldest, a batch that never started first, then the batch added first);
+ * again, until none fits. A batch whose evaluation just ended holds no
+ * more than the others but goes behind those that have waited longer:
+ * between equals the starts go round. Within a batch the queue decides (sched/queue.h: its
  * order, first come first served with backfill). So a batch is never
  * starved while it has evaluations that fit, and one batch alone runs
  * exactly as `batchtile run` always has. A batch that did not fit does
@@ -87,14 +90,17 @@ void engine_schedule(engine *e)
             engine_batch *b = e->batches[i];
             if (tried[i] || !may_start(b))
                 continue;
-            if (!best || b->cores_busy < best->cores_busy) {
+            if (!best || b->cores_busy < best->cores_busy ||
+                (b->cores_busy == best->cores_busy && b->last_start < best->last_start)) {
                 best = b;
                 bi = i;
             }
         }
         if (!best)
             break;
-        if (!start_one(best))
+        if (start_one(best))
+            best->last_start = ++e->nstarts;
+        else
             tried[bi] = 1;
     }
     if (tried != small)

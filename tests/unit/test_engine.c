@@ -1183,6 +1183,43 @@ static void two_batches_staggered_not_starved(void **state)
     env_fini();
 }
 
+/* Three batches of 1-core evaluations of one length on 2 cores: the two
+ * that started first end together and hold no more than the third, which
+ * has waited longer; it must get its turn before either starts a third. */
+static void hook_turns(fake *f)
+{
+    int *unfair = f->arg;
+    for (int b = 0; b < NB; b++)
+        if (f->nstarts[b] >= 3)
+            for (int o = 0; o < NB; o++)
+                if (f->nstarts[o] == 0)
+                    *unfair = 1;
+}
+
+static void three_batches_take_turns(void **state)
+{
+    (void)state;
+    env_init(1, 2);
+    int unfair = 0;
+    T.f.arg = &unfair;
+    T.f.script = script_slow;
+    T.f.hook = hook_turns;
+    engine_up();
+    for (int i = 0; i < NB; i++)
+        batch_files(i, 6);
+    for (int i = 0; i < NB; i++)
+        batch_add(i);
+    assert_int_equal(run_all(), 0);
+    for (int i = 0; i < NB; i++) {
+        assert_int_equal(T.tb[i].status, 0);
+        assert_results(i, 6, (int[]){1, 1, 1, 1, 1, 1});
+    }
+    assert_true(T.f.peak == 2);
+    if (unfair)
+        fail_msg("a batch started its third while another had started none");
+    env_fini();
+}
+
 /* ---- cancelling one batch ----------------------------------------------------------- */
 
 /* Once A runs, cancel it (from the backend's tick: a request from anywhere,
@@ -1454,6 +1491,7 @@ int main(void)
         cmocka_unit_test(clock_stop_not_run),
         cmocka_unit_test(two_batches_share_the_pool),
         cmocka_unit_test(two_batches_staggered_not_starved),
+        cmocka_unit_test(three_batches_take_turns),
         cmocka_unit_test(cancel_one_batch),
         cmocka_unit_test(engine_drains),
         cmocka_unit_test(engine_stops_every_batch),
