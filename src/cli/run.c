@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pool/client.h"
 #include "dakota/dakota.h"
 #include "run/orch.h"
 #include "run/resend.h"
@@ -103,6 +105,12 @@ static const char usage[] =
     "                           endless JSON re-send), run nothing, write no results\n"
     "                           file and exit 5, so that Dakota stops (default 2; 0 off)\n"
     "\n"
+    "A whole study in one allocation:\n"
+    "      --pool DIR           hand the batch to the pool serving DIR (batchtile pool),\n"
+    "                           with these options and this directory, wait, and exit\n"
+    "                           as run would; where none serves DIR and DIR records\n"
+    "                           how ('pool start'), start one\n"
+    "\n"
     "Output:\n"
     "      --progress           a live progress line (default when stderr is a terminal)\n"
     "      --no-progress        no progress line\n"
@@ -152,6 +160,7 @@ enum {
     O_SUBMIT_URI,
     O_CANCEL_SUBMITTED,
     O_RESEND_LIMIT,
+    O_POOL,
 };
 
 /* --deadline: a duration from now (as -t), @SECONDS since the epoch, or a
@@ -218,6 +227,25 @@ static int one_of(const char *opt, const char *v, const char *const *ok)
     return -1;
 }
 
+/* --pool DIR: the batch goes to the pool serving DIR with these very
+ * arguments, less --pool (and with --progress first where our stderr is a
+ * terminal, so that the pool's progress line reaches it). */
+static int pool_run(const char *dir, int argc, char **argv, int at, int words, int progress)
+{
+    char **v = calloc((size_t)argc + 1, sizeof *v);
+    if (!v)
+        return BT_EXIT_SYSTEM;
+    int n = 0;
+    if (progress < 0 && isatty(2))
+        v[n++] = "--progress";
+    for (int i = 1; i < argc; i++)
+        if (i < at || i >= at + words)
+            v[n++] = argv[i];
+    int st = pool_client_run(dir, n, v);
+    free(v);
+    return st;
+}
+
 int cli_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -259,6 +287,7 @@ int cli_run(int argc, char **argv)
         {"submit-uri", required_argument, NULL, O_SUBMIT_URI},
         {"cancel-submitted", no_argument, NULL, O_CANCEL_SUBMITTED},
         {"resend-limit", required_argument, NULL, O_RESEND_LIMIT},
+        {"pool", required_argument, NULL, O_POOL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -281,6 +310,8 @@ int cli_run(int argc, char **argv)
     c.mpi = "auto";
     c.gpus = -1;
     int opt;
+    const char *pool = NULL;
+    int pool_at = 0, pool_words = 0; /* where --pool DIR is in argv */
     optind = 1;
     opterr = 0;
     /* '+': options end at COMMAND, whose own options are its business */
@@ -440,6 +471,11 @@ int cli_run(int argc, char **argv)
         case O_JOBLOG:
             c.joblog_path = optarg;
             break;
+        case O_POOL:
+            pool = optarg;
+            pool_words = optarg == argv[optind - 1] ? 2 : 1;
+            pool_at = optind - pool_words;
+            break;
         case 'h':
             fputs(usage, stdout);
             return BT_EXIT_OK;
@@ -464,5 +500,7 @@ int cli_run(int argc, char **argv)
     c.results_path = argv[argc - 1];
     c.layout = L.layout;
     c.results_format = L.results_format;
+    if (pool)
+        return pool_run(pool, argc, argv, pool_at, pool_words, c.progress);
     return run_execute(&c);
 }
