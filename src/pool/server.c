@@ -41,7 +41,7 @@ typedef struct srv_batch {
 
 typedef struct srv {
     const pool_serve_opts *o;
-    const char *dir;
+    const char *dir, *backend;
     char host[256], job[128], successor[128];
     double started_wall, ends_at, period, last_active, renew_lead;
     long long seq;
@@ -159,15 +159,21 @@ static int start_batch(srv *s, srv_batch *b)
     pool_path(outp, sizeof outp, s->dir, "batches", name);
     json_t *argv = json_object_get(b->req, "argv");
     size_t n = json_array_size(argv);
-    char **v = calloc(n + 5, sizeof *v);
+    char **v = calloc(n + 7, sizeof *v);
     if (!v)
         return -1;
     size_t k = 0;
+    char deadline[64];
     v[k++] = (char *)s->o->self;
     v[k++] = "run";
-    if (s->o->backend) { /* before the client's: a --backend of its own wins */
+    if (s->backend) { /* before the client's: a --backend of its own wins */
         v[k++] = "--backend";
-        v[k++] = (char *)s->o->backend;
+        v[k++] = (char *)s->backend;
+    }
+    if (s->ends_at > 0) { /* the local backend knows no clock but this */
+        snprintf(deadline, sizeof deadline, "@%.0f", s->ends_at);
+        v[k++] = "--deadline";
+        v[k++] = deadline;
     }
     for (size_t i = 0; i < n; i++)
         v[k++] = (char *)json_string_value(json_array_get(argv, i));
@@ -540,6 +546,10 @@ int pool_serve(const pool_serve_opts *o)
         return r;
     s->started_wall = pool_wall();
     s->ends_at = getenv("SLURM_JOB_ID") ? alloc_slurm_ends_at() : 0;
+    /* a one-node Slurm pool runs its batches with the local backend: the
+     * node's cores shared between them through alloc/registry */
+    const char *nn = getenv("SLURM_JOB_NUM_NODES");
+    s->backend = o->backend ? o->backend : getenv("SLURM_JOB_ID") && nn && strcmp(nn, "1") == 0 ? "local" : NULL;
     double len = s->ends_at > 0 ? s->ends_at - s->started_wall : 0;
     s->renew_lead = len * 0.5 < 30 ? 30 : len * 0.5 > 1800 ? 1800 : len * 0.5;
     s->last_active = pool_now();
