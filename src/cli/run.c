@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "pool/client.h"
 #include "dakota/dakota.h"
+#include "engine/engine.h"
 #include "run/orch.h"
 #include "run/resend.h"
 #include "util/duration.h"
@@ -502,5 +503,5 @@ int cli_run(int argc, char **argv)
     c.results_format = L.results_format;
     if (pool)
         return pool_run(pool, argc, argv, pool_at, pool_words, c.progress);
-    return run_execute(&c);
+    return engine_execute(&c);
 }

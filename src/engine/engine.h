@@ -103,4 +103,8 @@ typedef void (*engine_timer_fn)(engine *e, void *arg);
 int engine_timer_add(engine *e, double after, double every, engine_timer_fn fn, void *arg);
 void engine_timer_remove(engine *e, int id);
 
+/* `batchtile run`: the engine with one batch, the allocation's options
+ * taken from cfg; the exit status run_config's header lists. */
+int engine_execute(const run_config *cfg);
+
 #endif

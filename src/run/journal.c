@@ -159,14 +159,14 @@ static int pid_alive(long pid)
  * only what it left (its watchdog killing its evaluations) holds it still,
  * taken once that cleanup is over: waited for up to 60 s, said once. 0, or
  * -1 with errno (EWOULDBLOCK: a live run holds it; *holder its pid). */
-static int lock_journal(int fd, const char *path, long *holder)
+static int lock_journal(int fd, const char *path, FILE *log, long *holder)
 {
     *holder = 0;
     int said = 0;
     for (int i = 0;; i++) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
             if (said)
-                ut_err("the earlier run's cleanup is over");
+                ut_log(log, "the earlier run's cleanup is over");
             return 0;
         }
         if (errno != EWOULDBLOCK)
@@ -183,7 +183,7 @@ static int lock_journal(int fd, const char *path, long *holder)
             char who[48] = "";
             if (pid > 0)
                 snprintf(who, sizeof who, " (pid %ld)", pid);
-            ut_err("%s: the run that held it%s has died and its evaluations are being killed; "
+            ut_log(log, "%s: the run that held it%s has died and its evaluations are being killed; "
                    "waiting for that cleanup (at most 60 s)", path, who);
             said = 1;
         }
@@ -192,7 +192,7 @@ static int lock_journal(int fd, const char *path, long *holder)
     }
 }
 
-run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
+run_journal *run_journal_open(const char *path, FILE *log, char *msg, size_t msgsz)
 {
     run_journal *j = calloc(1, sizeof *j);
     if (!j) {
@@ -207,7 +207,7 @@ run_journal *run_journal_open(const char *path, char *msg, size_t msgsz)
     }
     /* one run per journal: the lock goes with the open file, held until exit */
     long pid = 0;
-    if (lock_journal(j->fd, path, &pid) < 0) {
+    if (lock_journal(j->fd, path, log, &pid) < 0) {
         int e = errno;
         if (e == EWOULDBLOCK && pid <= 0)
             rec_read(path, &(rec_reader){.run = last_run_pid}, &pid);

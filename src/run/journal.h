@@ -9,6 +9,7 @@
 #ifndef BATCHTILE_RUN_JOURNAL_H
 #define BATCHTILE_RUN_JOURNAL_H
 #include <stddef.h>
+#include <stdio.h>
 
 typedef struct run_journal run_journal;
 
@@ -16,7 +17,7 @@ typedef struct run_journal run_journal;
  * NULL with errno EWOULDBLOCK and msg "another batchtile (pid N) ..." when a
  * running batchtile holds it), and cut a torn tail back to the last whole
  * record. NULL with msg set on failure. */
-run_journal *run_journal_open(const char *path, char *msg, size_t msgsz);
+run_journal *run_journal_open(const char *path, FILE *log, char *msg, size_t msgsz);
 /* Append one record (a JSON object, without newline), framed; written at
  * once, made durable by the sync thread soon after. A failed write leaves
  * the file as it was. 0, or -1 with errno (the real one: ENOSPC, EIO, ...). */

@@ -1,5 +1,5 @@
-/* The orchestration of one batch: work directories, queue, placements,
- * time limits, retries, journal and resume, signals, results assembly. */
+/* One batch's options (what `batchtile run` is given), and the signals a
+ * run reads. */
 #ifndef BATCHTILE_RUN_ORCH_H
 #define BATCHTILE_RUN_ORCH_H
 
@@ -71,9 +71,10 @@ typedef struct run_config {
  * scheduler's warnings): blocked from the first line of main on. */
 void run_signal_mask(sigset_t *mask);
 
-/* Run the batch; returns the exit status (DESIGN.md): 0 results written,
+/* The batch is run by the engine (engine/engine.h: engine_execute, or
+ * engine_batch_add); its exit status (DESIGN.md): 0 results written,
  * 1 usage (the request cannot fit), 2 bad batch file, 3 system error,
+ * 4 the journal is locked, 75 not all ran (the allocation ended),
  * 128+signal when interrupted (results still written). */
-int run_execute(const run_config *cfg);
 
 #endif

@@ -112,7 +112,7 @@ static void from_the_journal(void **state)
     assert_non_null(mkdtemp(dir));
     char path[256], msg[1024];
     snprintf(path, sizeof path, "%s/batchtile.journal", dir);
-    run_journal *j = run_journal_open(path, msg, sizeof msg);
+    run_journal *j = run_journal_open(path, NULL, msg, sizeof msg);
     if (!j)
         fail_msg("%s", msg);
     put(j, "{\"type\":\"run\",\"resend\":{\"key\":\"0000000000001234\",\"batch\":1}}");

@@ -3,21 +3,21 @@
  * is taken and not run again; a submitted job not heard of since is
  * followed again; what a killed run left running is killed first. */
 #define _GNU_SOURCE
-#include "orch_int.h"
+#include "engine_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "launch/tree.h"
-#include "order.h"
+#include "run/order.h"
 #include "record/record.h"
 #include "util/file.h"
 #include "util/hash.h"
 #include "util/log.h"
 
 typedef struct resume_ctx {
-    orch *o;
+    engine_batch *b;
     size_t *order; /* item indices sorted by evaluation number */
     uint64_t *recipe;   /* per item: the recipe of its latest ok record, 0 if none */
     int *run_of;        /* per item: which run record wrote that record */
@@ -31,10 +31,10 @@ typedef struct resume_ctx {
 
 static long find_eval(const resume_ctx *rc, long eval)
 {
-    size_t lo = 0, hi = rc->o->batch.n;
+    size_t lo = 0, hi = rc->b->in.n;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        long v = rc->o->batch.items[rc->order[mid]].eval;
+        long v = rc->b->in.items[rc->order[mid]].eval;
         if (v == eval)
             return (long)rc->order[mid];
         if (v < eval)
@@ -58,9 +58,9 @@ static void resume_run(void *arg, const rec_run *r)
     snprintf(rc->last_token, sizeof rc->last_token, "%s", r->token ? r->token : "");
 }
 
-static void resume_end(void *arg, const rec_end *e)
+static void resume_end(void *arg, const rec_end *ev)
 {
-    (void)e;
+    (void)ev;
     ((resume_ctx *)arg)->last_token[0] = '\0';
 }
 
@@ -73,22 +73,22 @@ static long resume_latest(resume_ctx *rc, long eval, const char *hash)
     if (idx < 0)
         return -1;
     char want[17];
-    snprintf(want, sizeof want, "%016llx", rc->o->batch.items[idx].hash);
+    snprintf(want, sizeof want, "%016llx", rc->b->in.items[idx].hash);
     rc->recipe[idx] = 0;
     free(rc->job[idx]);
     rc->job[idx] = NULL;
     return strcmp(hash, want) == 0 ? idx : -1;
 }
 
-static void resume_eval(void *arg, const rec_eval *e)
+static void resume_eval(void *arg, const rec_eval *ev)
 {
     resume_ctx *rc = arg;
-    if (!e->eval_is_int || !e->hash || !e->status)
+    if (!ev->eval_is_int || !ev->hash || !ev->status)
         return;
-    long idx = resume_latest(rc, e->eval, e->hash);
-    if (idx < 0 || e->outcome != REC_OK)
+    long idx = resume_latest(rc, ev->eval, ev->hash);
+    if (idx < 0 || ev->outcome != REC_OK)
         return;
-    uint64_t rh = e->recipe ? strtoull(e->recipe, NULL, 16) : 0;
+    uint64_t rh = ev->recipe ? strtoull(ev->recipe, NULL, 16) : 0;
     rc->recipe[idx] = rh ? rh : 1; /* 1: ok, but from a journal without recipes */
     rc->run_of[idx] = (int)rc->nruns - 1;
 }
@@ -109,22 +109,22 @@ static void resume_submit(void *arg, const rec_submit *s)
 
 /* The work directory's parameters file is the current one, whatever it
  * was left as: rewritten when its bytes differ. */
-static void params_current(orch *o, const run_item *it)
+static void params_current(engine_batch *b, const run_item *it)
 {
     char path[PATH_MAX];
-    if (run_workdir_file(&o->cfg->layout, it->eval, o->cfg->layout.params_file, path,
+    if (run_workdir_file(&b->cfg->layout, it->eval, b->cfg->layout.params_file, path,
                          sizeof path) < 0)
         return;
     ut_map m;
-    char *text = run_item_copy(&o->batch, it);
+    char *text = run_item_copy(&b->in, it);
     int same = !text || (ut_file_read_bounded(path, it->len, &m) == 0 && m.len == it->len &&
                          memcmp(m.data, text, it->len) == 0);
     if (text && m.data)
         ut_file_unmap(&m);
     if (!same) {
         char msg[PATH_MAX + 256];
-        run_workdir_write_params(&o->cfg->layout, it->eval, text, it->len, NULL,
-                                 o->cfg->follow_workdir_links, msg,
+        run_workdir_write_params(&b->cfg->layout, it->eval, text, it->len, NULL,
+                                 b->cfg->follow_workdir_links, msg,
                                  sizeof msg);
     }
     free(text);
@@ -132,22 +132,22 @@ static void params_current(orch *o, const run_item *it)
 
 /* Take from the journal what finished with the same parameters (and, by
  * default, the same recipe) and still has valid results in its work
- * directory; say once why the others run again. Computes o->recipe, with
+ * directory; say once why the others run again. Computes b->recipe, with
  * the last run's program hashes as a cache. */
-int orch_resume(orch *o, char *msg, size_t msgsz)
+int engine_resume(engine_batch *b, char *msg, size_t msgsz)
 {
-    const run_config *c = o->cfg;
-    resume_ctx rc = {o, malloc(o->batch.n * sizeof(size_t)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int)), NULL, 0, "",
-                     calloc(o->batch.n, sizeof(char *)), calloc(o->batch.n, sizeof(uint64_t)),
-                     calloc(o->batch.n, sizeof(int))};
+    const run_config *c = b->cfg;
+    resume_ctx rc = {b, malloc(b->in.n * sizeof(size_t)), calloc(b->in.n, sizeof(uint64_t)),
+                     calloc(b->in.n, sizeof(int)), NULL, 0, "",
+                     calloc(b->in.n, sizeof(char *)), calloc(b->in.n, sizeof(uint64_t)),
+                     calloc(b->in.n, sizeof(int))};
     int status = 0;
     if (!rc.order || !rc.recipe || !rc.run_of || !rc.job || !rc.job_recipe || !rc.job_attempt) {
         snprintf(msg, msgsz, "out of memory");
         status = -1;
         goto out;
     }
-    if (run_order_by_eval(rc.order, &o->batch) < 0) {
+    if (run_order_by_eval(rc.order, &b->in) < 0) {
         snprintf(msg, msgsz, "out of memory");
         status = -1;
         goto out;
@@ -161,24 +161,24 @@ int orch_resume(orch *o, char *msg, size_t msgsz)
     if (rc.last_token[0]) {
         int n = launch_tree_kill_run(rc.last_token);
         if (n > 0)
-            ut_err("killed %d process%s left running by an interrupted earlier run", n,
+            engine_log(b, "killed %d process%s left running by an interrupted earlier run", n,
                    n == 1 ? "" : "es");
     }
-    run_recipe_input in = {o->cmd.words, o->cmd.nwords, &c->layout, o->batch.items[0].eval,
-                           o->have_tmpl ? o->tmpl.dir : NULL, c->copy_files, &c->req, c->mpi};
-    if (run_recipe_compute(&o->recipe, &in, rc.nruns ? rc.runs[rc.nruns - 1].files : NULL, msg,
+    run_recipe_input in = {b->cmd.words, b->cmd.nwords, &c->layout, b->in.items[0].eval,
+                           b->have_tmpl ? b->tmpl.dir : NULL, c->copy_files, &c->req, c->mpi};
+    if (run_recipe_compute(&b->recipe, &in, rc.nruns ? rc.runs[rc.nruns - 1].files : NULL, msg,
                            msgsz) < 0) {
         status = -1;
         goto out;
     }
-    for (int k = 1; k < o->nplans; k++) {
+    for (int k = 1; k < b->nplans; k++) {
         /* a rule's plan: its own command and options, and the rule itself */
-        run_plan *pl = &o->plans[k];
+        run_plan *pl = &b->plans[k];
         run_recipe_input pin = in;
         pin.words = pl->cmd.words;
         pin.nwords = pl->cmd.nwords;
         pin.req = &pl->req;
-        if (run_recipe_compute(&pl->recipe, &pin, o->recipe.files, msg, msgsz) < 0) {
+        if (run_recipe_compute(&pl->recipe, &pin, b->recipe.files, msg, msgsz) < 0) {
             status = -1;
             goto out;
         }
@@ -188,32 +188,32 @@ int orch_resume(orch *o, char *msg, size_t msgsz)
         goto out;
     size_t changed = 0;
     unsigned parts = 0;
-    for (size_t i = 0; i < o->batch.n; i++) {
+    for (size_t i = 0; i < b->in.n; i++) {
         if (!rc.recipe[i])
             continue;
-        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != orch_recipe_of(o, &o->ev[i])) {
+        if (c->resume == RUN_RESUME_RECIPE && rc.recipe[i] != engine_recipe_of(b, &b->ev[i])) {
             changed++;
             const run_recipe *was = rc.run_of[i] >= 0 && (size_t)rc.run_of[i] < rc.nruns
                                         ? &rc.runs[rc.run_of[i]] : NULL;
-            parts |= was && was->all ? run_recipe_diff(was, &o->recipe) : 0;
+            parts |= was && was->all ? run_recipe_diff(was, &b->recipe) : 0;
             continue;
         }
-        ev_state *e = &o->ev[i];
+        ev_state *ev = &b->ev[i];
         char path[PATH_MAX], why[512];
-        if (orch_results_path(o, e->item->eval, path, sizeof path) < 0)
+        if (engine_results_path(b, ev->item->eval, path, sizeof path) < 0)
             continue;
         int owned;
-        dak_params *p = run_item_params(&o->batch, e->item, &owned);
+        dak_params *p = run_item_params(&b->in, ev->item, &owned);
         if (!p)
             continue;
         dak_results *r = run_results_read(path, p, c->max_results_size, why, sizeof why);
         if (r) {
-            if (orch_set_text(o, e, run_results_render(o->rfmt, p, r)) == 0) {
-                e->state = ST_DONE;
-                e->from_journal = 1;
-                o->ndone++;
-                o->nresumed++;
-                params_current(o, e->item);
+            if (engine_set_text(b, ev, run_results_render(b->rfmt, p, r)) == 0) {
+                ev->state = ST_DONE;
+                ev->from_journal = 1;
+                b->ndone++;
+                b->nresumed++;
+                params_current(b, ev->item);
             }
             dak_results_free(r);
         }
@@ -222,31 +222,31 @@ int orch_resume(orch *o, char *msg, size_t msgsz)
     }
     /* a submitted job of this evaluation that may still run: followed
      * again, never submitted twice */
-    for (size_t i = 0; i < o->batch.n; i++) {
-        ev_state *e = &o->ev[i];
-        if (!rc.job[i] || e->state != ST_PENDING || !o->plans[e->plan].submit)
+    for (size_t i = 0; i < b->in.n; i++) {
+        ev_state *ev = &b->ev[i];
+        if (!rc.job[i] || ev->state != ST_PENDING || !b->plans[ev->plan].submit)
             continue;
-        if (c->resume == RUN_RESUME_RECIPE && rc.job_recipe[i] != orch_recipe_of(o, e)) {
-            ut_err("evaluation %ld: %s job %s was submitted with another recipe: submitting "
-                   "it again (cancel %s if it still runs)", e->item->eval,
-                   o->sub ? submit_name(o->sub) : "scheduler", rc.job[i], rc.job[i]);
+        if (c->resume == RUN_RESUME_RECIPE && rc.job_recipe[i] != engine_recipe_of(b, ev)) {
+            engine_log(b, "evaluation %ld: %s job %s was submitted with another recipe: submitting "
+                   "it again (cancel %s if it still runs)", ev->item->eval,
+                   b->sub ? submit_name(b->sub) : "scheduler", rc.job[i], rc.job[i]);
             continue;
         }
-        e->attempt = rc.job_attempt[i] > 0 ? rc.job_attempt[i] : 1;
-        if (orch_attach(o, e, rc.job[i]) < 0) {
+        ev->attempt = rc.job_attempt[i] > 0 ? rc.job_attempt[i] : 1;
+        if (engine_attach_job(b, ev, rc.job[i]) < 0) {
             snprintf(msg, msgsz, "out of memory");
             status = -1;
             goto out;
         }
     }
-    if (o->nsubs) {
+    if (b->nsubs) {
         char ids[256] = "";
         size_t w = 0;
-        for (size_t i = 0; i < o->nsubs && w < sizeof ids; i++)
+        for (size_t i = 0; i < b->nsubs && w < sizeof ids; i++)
             w += (size_t)snprintf(ids + w, sizeof ids - w, "%s%s (evaluation %ld)",
-                                  i ? ", " : "", o->subs[i]->run->job_id, o->subs[i]->item->eval);
-        ut_err("following %s job%s %s, submitted by an earlier run, instead of submitting "
-               "again", submit_name(o->sub), o->nsubs == 1 ? "" : "s", ids);
+                                  i ? ", " : "", b->subs[i]->run->job_id, b->subs[i]->item->eval);
+        engine_log(b, "following %s job%s %s, submitted by an earlier run, instead of submitting "
+               "again", submit_name(b->sub), b->nsubs == 1 ? "" : "s", ids);
     }
     if (changed) {
         char what[256] = "";
@@ -255,7 +255,7 @@ int orch_resume(orch *o, char *msg, size_t msgsz)
             if (parts & (1u << k))
                 w += (size_t)snprintf(what + w, sizeof what - w, "%s%s", w ? ", " : "",
                                       run_recipe_part_names[k]);
-        ut_err("%s changed since the journal: %zu evaluation%s run again "
+        engine_log(b, "%s changed since the journal: %zu evaluation%s run again "
                "(--resume=params reuses them)",
                w ? what : "the recipe (journal of an earlier version)", changed,
                changed == 1 ? "" : "s");
@@ -267,7 +267,7 @@ out:
     free(rc.order);
     free(rc.recipe);
     free(rc.run_of);
-    for (size_t i = 0; rc.job && i < o->batch.n; i++)
+    for (size_t i = 0; rc.job && i < b->in.n; i++)
         free(rc.job[i]);
     free(rc.job);
     free(rc.job_recipe);
