@@ -12,6 +12,7 @@
 #include "pool/dir.h"
 #include "pool/server.h"
 #include "pool/start.h"
+#include "run/orch.h"
 #include "util/duration.h"
 #include "util/file.h"
 
@@ -38,8 +39,10 @@ static const char usage[] =
     "      --renew            before the allocation's end, queue the successor\n"
     "                         (Slurm: --dependency=singleton): cut batches go on there\n"
     "      --idle-exit D      end after D with no batch (default 5m; 0 never)\n"
+    "      --cores N, --gpus N  what the pool's local backend may use (default: detected)\n"
     "serve:\n"
-    "      --backend B        the backend of batches that name none (default theirs)\n"
+    "      --backend B        auto, local, slurm or flux (default auto; a one-node\n"
+    "                         Slurm pool: local)\n"
     "stop:\n"
     "      --now              stop the running batches as SIGTERM does (their clients\n"
     "                         exit 75: run again to finish); default: finish them\n"
@@ -51,13 +54,14 @@ static const char usage[] =
     "pool already serves DIR (serve), 128+N stopped by signal N (serve).\n";
 
 enum { O_ACCOUNT = CLI_OPT_FIRST_FREE, O_PARTITION, O_QOS, O_SCHED_ARG, O_RENEW, O_IDLE,
-       O_SCHEDULER, O_BACKEND, O_NOW, O_JSON, O_WATCH, O_TIME };
+       O_SCHEDULER, O_BACKEND, O_NOW, O_JSON, O_WATCH, O_TIME, O_CORES, O_GPUS };
 
 typedef struct pool_args {
     pool_start_opts st;
     const char *backend;
     double idle;
     int now, json, watch;
+    int cores, gpus;
     char **sched_args;
 } pool_args;
 
@@ -86,6 +90,8 @@ static int parse(const char *cmd, int argc, char **argv, pool_args *a, const cha
         {"scheduler", required_argument, NULL, O_SCHEDULER},
         {"backend", required_argument, NULL, O_BACKEND},
         {"now", no_argument, NULL, O_NOW},
+        {"cores", required_argument, NULL, O_CORES},
+        {"gpus", required_argument, NULL, O_GPUS},
         {"json", no_argument, NULL, O_JSON},
         {"watch", no_argument, NULL, O_WATCH},
         {"help", no_argument, NULL, 'h'},
@@ -97,6 +103,7 @@ static int parse(const char *cmd, int argc, char **argv, pool_args *a, const cha
     char where[32];
     snprintf(where, sizeof where, "pool %s", cmd);
     a->idle = 300;
+    a->gpus = -1;
     a->sched_args = calloc((size_t)argc + 1, sizeof *a->sched_args);
     a->st.sched_args = a->sched_args;
     optind = 1;
@@ -150,6 +157,18 @@ static int parse(const char *cmd, int argc, char **argv, pool_args *a, const cha
                 strcmp(optarg, "auto"))
                 return cli_usage_error(where, "--backend: unknown value '%s'", optarg);
             a->backend = optarg;
+            break;
+        case O_CORES:
+            ok = is_serve || is_start;
+            if (cli_int(where, "--cores", optarg, 1, &a->cores) < 0)
+                return BT_EXIT_USAGE;
+            a->st.cores = optarg;
+            break;
+        case O_GPUS:
+            ok = is_serve || is_start;
+            if (cli_int(where, "--gpus", optarg, 0, &a->gpus) < 0)
+                return BT_EXIT_USAGE;
+            a->st.gpus = optarg;
             break;
         case O_NOW: ok = is_stop; a->now = 1; break;
         case O_JSON: ok = is_status; a->json = 1; break;
@@ -228,6 +247,17 @@ static int do_start(pool_args *a, const char *dir)
     return BT_EXIT_OK;
 }
 
+/* A request's argv, parsed as `batchtile run` parses its own; a --pool
+ * in it is refused (a pool does not hand its batches on). */
+static int parse_run(int argc, char **argv, run_config *cfg)
+{
+    cli_run_extra x;
+    int r = cli_run_parse(argc, argv, cfg, &x);
+    if (r < 0 && x.pool)
+        return cli_usage_error("run", "--pool: a batch the pool serves cannot go to a pool");
+    return r;
+}
+
 static int do_serve(pool_args *a, const char *dir)
 {
     char self[4096];
@@ -239,7 +269,8 @@ static int do_serve(pool_args *a, const char *dir)
         return BT_EXIT_SYSTEM;
     }
     pool_serve_opts o = {.dir = dir, .self = self, .backend = a->backend, .idle_exit = a->idle,
-                         .renew = a->st.renew};
+                         .renew = a->st.renew, .cores = a->cores, .gpus = a->gpus,
+                         .parse = parse_run};
     return pool_serve(&o);
 }
 

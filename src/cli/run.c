@@ -247,7 +247,7 @@ static int pool_run(const char *dir, int argc, char **argv, int at, int words, i
     return st;
 }
 
-int cli_run(int argc, char **argv)
+int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
 {
     static const struct option opts[] = {
         CLI_LAYOUT_OPTIONS,
@@ -311,8 +311,10 @@ int cli_run(int argc, char **argv)
     c.mpi = "auto";
     c.gpus = -1;
     int opt;
-    const char *pool = NULL;
-    int pool_at = 0, pool_words = 0; /* where --pool DIR is in argv */
+    cli_run_extra none;
+    if (!x)
+        x = &none;
+    memset(x, 0, sizeof *x);
     optind = 1;
     opterr = 0;
     /* '+': options end at COMMAND, whose own options are its business */
@@ -473,9 +475,9 @@ int cli_run(int argc, char **argv)
             c.joblog_path = optarg;
             break;
         case O_POOL:
-            pool = optarg;
-            pool_words = optarg == argv[optind - 1] ? 2 : 1;
-            pool_at = optind - pool_words;
+            x->pool = optarg;
+            x->pool_words = optarg == argv[optind - 1] ? 2 : 1;
+            x->pool_at = optind - x->pool_words;
             break;
         case 'h':
             fputs(usage, stdout);
@@ -501,7 +503,18 @@ int cli_run(int argc, char **argv)
     c.results_path = argv[argc - 1];
     c.layout = L.layout;
     c.results_format = L.results_format;
-    if (pool)
-        return pool_run(pool, argc, argv, pool_at, pool_words, c.progress);
+    *out = c;
+    return -1;
+}
+
+int cli_run(int argc, char **argv)
+{
+    run_config c;
+    cli_run_extra x;
+    int r = cli_run_parse(argc, argv, &c, &x);
+    if (r >= 0)
+        return r;
+    if (x.pool)
+        return pool_run(x.pool, argc, argv, x.pool_at, x.pool_words, c.progress);
     return engine_execute(&c);
 }

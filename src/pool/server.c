@@ -1,6 +1,8 @@
 /* batchtile pool serve: requests in, batches run, replies and heartbeats
- * out, all through DIR (pool/dir.h). One thread; a signalfd for children
- * and stops; the directory polled with a backoff (10 ms to 200 ms). */
+ * out, all through DIR (pool/dir.h). One engine (engine/engine.h) runs
+ * every batch; this file lives on the engine's loop through a timer: the
+ * directory polled with a backoff (20 ms to 200 ms), heartbeats once a
+ * period. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -11,14 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "alloc/slurm.h"
 #include "dir.h"
+#include "engine/engine.h"
 #include "server.h"
 #include "start.h"
 #include "util/file.h"
@@ -29,7 +30,11 @@ enum { S_SERVING = 0, S_DRAIN, S_NOW, S_HANDOVER, S_IDLE };
 typedef struct srv_batch {
     char id[160];
     json_t *req;
-    pid_t pid;
+    char **argv;          /* "run" and the request's words: cfg points into them */
+    run_config cfg;
+    engine_batch *eb;     /* NULL while queued */
+    FILE *log;            /* DIR/batches/ID.log */
+    int finished, status; /* its done callback came: free it at the next timer */
     int state;
     double started, restart_at; /* pool_now() */
     int inherited;              /* found when the server started: a predecessor's */
@@ -41,6 +46,9 @@ typedef struct srv_batch {
 
 typedef struct srv {
     const pool_serve_opts *o;
+    engine *e;
+    int timer;
+    double next_scan, next_tick, backoff;
     const char *dir, *backend;
     char host[256], job[128], successor[128];
     double started_wall, ends_at, period, last_active, renew_lead;
@@ -150,69 +158,55 @@ static const char *check_request(json_t *r, uid_t owner)
     return NULL;
 }
 
+static void ended(srv *s, srv_batch *b, int st);
+
+static void batch_done(engine_batch *eb, int status, void *arg)
+{
+    (void)eb;
+    srv_batch *b = arg;
+    b->finished = 1;
+    b->status = status;
+}
+
+/* Parse the request's argv as `batchtile run` does and add the batch to
+ * the engine, in the client's directory, its lines into DIR/batches/ID.log. */
 static int start_batch(srv *s, srv_batch *b)
 {
-    char logp[4096], outp[4096], name[200];
+    char logp[4096], name[200];
     snprintf(name, sizeof name, "%s.log", b->id);
     pool_path(logp, sizeof logp, s->dir, "batches", name);
-    snprintf(name, sizeof name, "%s.out", b->id);
-    pool_path(outp, sizeof outp, s->dir, "batches", name);
     json_t *argv = json_object_get(b->req, "argv");
     size_t n = json_array_size(argv);
-    char **v = calloc(n + 7, sizeof *v);
-    if (!v)
-        return -1;
-    size_t k = 0;
-    char deadline[64];
-    v[k++] = (char *)s->o->self;
-    v[k++] = "run";
-    if (s->backend) { /* before the client's: a --backend of its own wins */
-        v[k++] = "--backend";
-        v[k++] = (char *)s->backend;
-    }
-    if (s->ends_at > 0) { /* the local backend knows no clock but this */
-        snprintf(deadline, sizeof deadline, "@%.0f", s->ends_at);
-        v[k++] = "--deadline";
-        v[k++] = deadline;
-    }
-    for (size_t i = 0; i < n; i++)
-        v[k++] = (char *)json_string_value(json_array_get(argv, i));
-    const char *cwd = json_string_value(json_object_get(b->req, "cwd"));
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(v);
-        return -1;
-    }
-    if (pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(143);
-        int lfd = open(logp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        int ofd = open(outp, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        int nfd = open("/dev/null", O_RDONLY);
-        if (lfd < 0 || ofd < 0 || nfd < 0)
-            _exit(3);
-        dup2(nfd, 0);
-        dup2(ofd, 1);
-        dup2(lfd, 2);
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        if (chdir(cwd) < 0) {
-            dprintf(2, "batchtile run: %s: cannot enter the client's directory: %s\n", cwd,
-                    strerror(errno));
-            _exit(3);
+    if (!b->argv) {
+        if (!(b->argv = calloc(n + 2, sizeof *b->argv)))
+            return -1;
+        b->argv[0] = "run";
+        for (size_t i = 0; i < n; i++)
+            b->argv[i + 1] = (char *)json_string_value(json_array_get(argv, i));
+        memset(&b->cfg, 0, sizeof b->cfg);
+        int r = s->o->parse((int)n + 1, b->argv, &b->cfg);
+        if (r >= 0) {
+            reply(s, b->id, r, "the pool refused the batch's arguments (see the pool's log)");
+            b->finished = 2; /* replied: only to be freed */
+            return 0;
         }
-        execv(s->o->self, v);
-        dprintf(2, "batchtile pool: %s: %s\n", s->o->self, strerror(errno));
-        _exit(3);
     }
-    free(v);
-    b->pid = pid;
-    b->state = B_RUNNING;
+    if (!b->log) {
+        b->log = fopen(logp, "a");
+        if (!b->log)
+            return -1;
+        setvbuf(b->log, NULL, _IOLBF, 0);
+    }
+    const char *cwd = json_string_value(json_object_get(b->req, "cwd"));
+    int st = 0;
     b->started = pool_now();
-    pool_log(s->dir, 0, "batch %s started (pid %ld) in %s", b->id, (long)pid, cwd);
+    b->eb = engine_batch_add(s->e, &b->cfg, cwd, b->log, batch_done, b, &st);
+    if (!b->eb) {
+        ended(s, b, st);
+        return 0;
+    }
+    b->state = B_RUNNING;
+    pool_log(s->dir, 0, "batch %s started in %s", b->id, cwd);
     return 0;
 }
 
@@ -280,8 +274,8 @@ static int scan(srv *s)
         b->hb.seen = 0;
         if (start_batch(s, b) < 0) {
             pool_log(s->dir, 1, "batch %s: cannot start: %s", id, strerror(errno));
-            b->state = B_QUEUED;
-            b->restart_at = pool_now() + 1;
+            reply(s, id, 3, "the pool could not start the batch (see the pool's log)");
+            b->finished = 2;
         }
         took = 1;
     }
@@ -297,30 +291,42 @@ static void drop(srv *s, srv_batch *b)
             *p = b->next;
             break;
         }
+    if (b->eb)
+        engine_batch_free(b->eb);
+    if (b->log)
+        fclose(b->log);
+    free(b->argv);
     json_decref(b->req);
     free(b);
     s->last_active = pool_now();
 }
 
-/* A batch's child ended with wait status ws. */
-static void ended(srv *s, srv_batch *b, int ws)
+/* Batch b ended (or was refused) with status st: its reply, or, when the
+ * allocation ends under it, nothing: the next pool takes its request. */
+static void ended(srv *s, srv_batch *b, int st)
 {
-    int st = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    b->pid = 0;
     double now = pool_now(), wall = pool_wall();
+    engine_info info;
+    engine_get_info(s->e, &info);
     pool_log(s->dir, 0, "batch %s ended: exit %d after %.2fs", b->id, st, now - b->started);
-    /* a predecessor's batch whose journal the predecessor's child still
-     * holds (it is writing it after the SIGTERM): again in a second */
-    if (st == 4 && b->inherited && b->lock_tries < 60 && !s->stopping) {
+    if (b->eb) {
+        engine_batch_free(b->eb);
+        b->eb = NULL;
+    }
+    /* a predecessor's batch whose journal is still locked (its evaluations
+     * being stopped by the watchdog): again in a second */
+    if (st == 4 && b->inherited && b->lock_tries < 60 && !s->stopping && !info.stopping) {
         b->lock_tries++;
         b->state = B_QUEUED;
         b->restart_at = now + 1;
         return;
     }
     int near_end = s->ends_at > 0 && wall >= s->ends_at - 90;
-    if (s->stopping == S_HANDOVER || (st == 75 && near_end && !b->cancel_sig)) {
-        pool_log(s->dir, 0, "batch %s: left for the next pool (the allocation ends)", b->id);
-        s->stopping = s->stopping ? s->stopping : S_HANDOVER;
+    if (!b->cancel_sig && s->stopping != S_NOW &&
+        (s->stopping == S_HANDOVER || info.stopping || (st == 75 && near_end))) {
+        pool_log(s->dir, 0, "batch %s: left for the next pool (this one ends)", b->id);
+        if (!s->stopping)
+            s->stopping = S_HANDOVER;
         drop(s, b);
         return;
     }
@@ -341,36 +347,36 @@ static void ended(srv *s, srv_batch *b, int ws)
     drop(s, b);
 }
 
-static void reap(srv *s)
-{
-    int ws;
-    pid_t pid;
-    while ((pid = waitpid(-1, &ws, WNOHANG)) > 0)
-        for (srv_batch *b = s->batches; b; b = b->next)
-            if (b->pid == pid) {
-                ended(s, b, ws);
-                break;
-            }
-}
-
 static void heartbeat(srv *s, const char *state)
 {
     char path[4096];
     pool_path(path, sizeof path, s->dir, NULL, "server.json");
     json_t *bs = json_array();
     for (srv_batch *b = s->batches; b; b = b->next) {
-        json_t *j = json_pack("{s:s, s:s, s:O, s:I, s:f}", "id", b->id, "state",
-                              b->state == B_RUNNING ? "running" : "queued", "cwd",
-                              json_object_get(b->req, "cwd"), "pid", (json_int_t)b->pid,
-                              "running_s", b->state == B_RUNNING ? pool_now() - b->started : 0.0);
+        engine_counts c;
+        memset(&c, 0, sizeof c);
+        if (b->eb)
+            engine_batch_counts(b->eb, &c);
+        json_t *j = json_pack("{s:s, s:s, s:O, s:f, s:I, s:I, s:I, s:I, s:I, s:i, s:i}", "id",
+                              b->id, "state", b->state == B_RUNNING ? "running" : "queued",
+                              "cwd", json_object_get(b->req, "cwd"), "running_s",
+                              b->state == B_RUNNING ? pool_now() - b->started : 0.0, "total",
+                              (json_int_t)c.total, "done", (json_int_t)c.done, "failed",
+                              (json_int_t)c.failed, "running", (json_int_t)c.running, "waiting",
+                              (json_int_t)c.waiting, "cores_busy", c.cores_busy, "gpus_busy",
+                              c.gpus_busy);
         if (j)
             json_array_append_new(bs, j);
     }
-    json_t *j = json_pack("{s:i, s:I, s:s, s:I, s:s, s:f, s:f, s:f, s:s, s:o}", "version", 1,
-                          "seq", (json_int_t)++s->seq, "host", s->host, "pid",
-                          (json_int_t)getpid(), "job", s->job, "started", s->started_wall,
-                          "ends_at", s->ends_at, "period", s->period, "state", state, "batches",
-                          bs);
+    engine_info in;
+    engine_get_info(s->e, &in);
+    json_t *j = json_pack("{s:i, s:I, s:s, s:I, s:s, s:f, s:f, s:f, s:s, s:o, s:{s:i, s:i, s:i, "
+                          "s:i, s:i, s:i}}", "version", 1, "seq", (json_int_t)++s->seq, "host",
+                          s->host, "pid", (json_int_t)getpid(), "job", s->job, "started",
+                          s->started_wall, "ends_at", in.ends_at > 0 ? in.ends_at : s->ends_at,
+                          "period", s->period, "state", state, "batches", bs, "allocation",
+                          "cores", in.cores, "cores_busy", in.cores_busy, "gpus", in.gpus,
+                          "gpus_busy", in.gpus_busy, "nodes", in.nodes, "nodes_up", in.nodes_up);
     if (j && s->successor[0])
         json_object_set_new(j, "successor", json_string(s->successor));
     if (!j || pool_json_write(path, j) < 0)
@@ -398,8 +404,8 @@ static long long read_req_num(srv *s, const char *id, const char *ext, const cha
 static void stop_all(srv *s, int sig)
 {
     for (srv_batch *b = s->batches; b; b = b->next)
-        if (b->pid > 0)
-            kill(b->pid, sig);
+        if (b->eb && !b->finished)
+            engine_batch_cancel(b->eb, sig);
 }
 
 /* Once a period: heartbeats both ways, stop, idle, the clock, renewal. */
@@ -411,8 +417,8 @@ static void tick(srv *s)
         if (sig > 0 && sig < 65 && !b->cancel_sig) {
             b->cancel_sig = (int)sig;
             pool_log(s->dir, 0, "batch %s: its client was stopped by signal %lld", b->id, sig);
-            if (b->pid > 0)
-                kill(b->pid, (int)sig);
+            if (b->eb && !b->finished)
+                engine_batch_cancel(b->eb, (int)sig);
         }
         long long seq = read_req_num(s, b->id, "hb", "seq");
         if (!pool_watch_feed(&b->hb, seq, now) && !b->client_dead) {
@@ -420,11 +426,11 @@ static void tick(srv *s)
             pool_log(s->dir, 1, "batch %s: its client stopped heartbeating (%s): stopping the "
                      "batch as SIGTERM does (running the same client again resumes it)", b->id,
                      seq < 0 ? "no heartbeat file" : "no change for a while");
-            if (b->pid > 0) {
+            if (b->eb && !b->finished) {
                 b->cancel_sig = SIGTERM;
-                kill(b->pid, SIGTERM);
-            } else {
-                ended(s, b, 143 << 8);
+                engine_batch_cancel(b->eb, SIGTERM);
+            } else if (!b->eb && !b->finished) {
+                ended(s, b, 143);
                 break; /* the list changed */
             }
         }
@@ -527,6 +533,51 @@ static int take_lock(srv *s, int *fd_out)
     return 0;
 }
 
+/* The engine's timer: finished batches, restarts, the directory, the
+ * period's work, the end. */
+static void on_timer(engine *e, void *arg)
+{
+    srv *s = arg;
+    double now = pool_now();
+    for (srv_batch *b = s->batches, *next; b; b = next) {
+        next = b->next;
+        if (b->finished == 1)
+            ended(s, b, b->status);
+        else if (b->finished == 2)
+            drop(s, b);
+        else if (b->state == B_QUEUED && !b->eb && now >= b->restart_at && !s->stopping)
+            start_batch(s, b);
+    }
+    engine_info info;
+    engine_get_info(e, &info);
+    if (info.stopping && !s->stopping) {
+        pool_log(s->dir, 1, "the allocation stops (a signal or its clock): the batches are left "
+                 "for the next pool");
+        s->stopping = S_HANDOVER;
+    }
+    if (s->stopping == S_HANDOVER || s->stopping == S_NOW)
+        for (srv_batch *b = s->batches, *next; b; b = next) {
+            next = b->next;
+            if (b->state == B_QUEUED && !b->eb) /* not started: left for the next pool */
+                drop(s, b);
+        }
+    if (now >= s->next_scan) {
+        if (scan(s))
+            s->backoff = 0.02;
+        else
+            s->backoff = s->backoff * 2 > 0.2 ? 0.2 : s->backoff * 2;
+        s->next_scan = now + s->backoff;
+    }
+    if (now >= s->next_tick) {
+        tick(s);
+        s->next_tick = now + s->period;
+    }
+    if (s->stopping && !s->batches) {
+        engine_timer_remove(e, s->timer);
+        engine_quit(e);
+    }
+}
+
 int pool_serve(const pool_serve_opts *o)
 {
     srv S;
@@ -546,84 +597,59 @@ int pool_serve(const pool_serve_opts *o)
         return r;
     s->started_wall = pool_wall();
     s->ends_at = getenv("SLURM_JOB_ID") ? alloc_slurm_ends_at() : 0;
-    /* a one-node Slurm pool runs its batches with the local backend: the
-     * node's cores shared between them through alloc/registry */
-    const char *nn = getenv("SLURM_JOB_NUM_NODES");
-    s->backend = o->backend ? o->backend : getenv("SLURM_JOB_ID") && nn && strcmp(nn, "1") == 0 ? "local" : NULL;
     double len = s->ends_at > 0 ? s->ends_at - s->started_wall : 0;
     s->renew_lead = len * 0.5 < 30 ? 30 : len * 0.5 > 1800 ? 1800 : len * 0.5;
     s->last_active = pool_now();
-    sigset_t mask;
-    sigemptyset(&mask);
-    int sigs[] = {SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGXCPU};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        sigaddset(&mask, sigs[i]);
-    sigprocmask(SIG_BLOCK, &mask, NULL);
-    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (sfd < 0) {
-        pool_log(s->dir, 1, "signalfd: %s", strerror(errno));
+    /* a one-node Slurm pool runs its evaluations with the local backend
+     * (no step per evaluation), the clock from squeue as its deadline */
+    const char *nn = getenv("SLURM_JOB_NUM_NODES");
+    s->backend = o->backend ? o->backend
+                 : getenv("SLURM_JOB_ID") && nn && strcmp(nn, "1") == 0 ? "local" : "auto";
+    engine_config ec = {.backend = s->backend,
+                        .mpi = "auto",
+                        .cores = o->cores,
+                        .gpus = o->gpus,
+                        .ntasks_max = 1,
+                        .grace = 5,
+                        .deadline = strcmp(s->backend, "local") == 0 ? s->ends_at : 0,
+                        .end_margin = -1,
+                        .signals = 1};
+    char msg[2048];
+    int status;
+    s->e = engine_new(&ec, &status, msg, sizeof msg);
+    if (!s->e) {
+        pool_log(s->dir, 1, "%s", msg);
+        close(lockfd);
+        return status;
+    }
+    engine_info info;
+    engine_get_info(s->e, &info);
+    pool_log(s->dir, 1, "serving %s (host %s, pid %ld%s%s, %d node%s, %d cores, %d GPUs%s)",
+             s->dir, s->host, (long)getpid(), s->job[0] ? ", job " : "", s->job, info.nodes,
+             info.nodes == 1 ? "" : "s", info.cores, info.gpus, o->renew ? ", --renew" : "");
+    heartbeat(s, "serving");
+    s->backoff = 0.02;
+    s->next_scan = s->next_tick = pool_now();
+    s->timer = engine_timer_add(s->e, 0.02, 0.02, on_timer, s);
+    if (s->timer < 0) {
+        pool_log(s->dir, 1, "cannot add the pool's timer");
+        engine_free(s->e);
         close(lockfd);
         return 3;
     }
-    pool_log(s->dir, 1, "serving %s (host %s, pid %ld%s%s%s)", s->dir, s->host, (long)getpid(),
-             s->job[0] ? ", job " : "", s->job, o->renew ? ", --renew" : "");
-    heartbeat(s, "serving");
-    double backoff = 0.01, next_tick = pool_now() + s->period;
-    for (;;) {
-        double now = pool_now();
-        if (now >= next_tick) {
-            tick(s);
-            next_tick = now + s->period;
-        }
-        for (srv_batch *b = s->batches; b; b = b->next)
-            if (b->state == B_QUEUED && now >= b->restart_at && !s->stopping) {
-                start_batch(s, b);
-                now = pool_now();
-            }
-        if (s->stopping && !s->batches)
-            break;
-        if (s->stopping == S_HANDOVER || s->stopping == S_NOW)
-            for (srv_batch *b = s->batches; b; b = b->next)
-                if (b->state == B_QUEUED) { /* not started: left for the next pool */
-                    drop(s, b);
-                    break;
-                }
-        if (scan(s))
-            backoff = 0.01;
-        double wait = next_tick - pool_now();
-        if (wait > backoff)
-            wait = backoff;
-        struct pollfd pfd = {.fd = sfd, .events = POLLIN};
-        int ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
-        if (poll(&pfd, 1, ms) > 0) {
-            struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-                int sig = (int)si.ssi_signo;
-                if (sig == SIGCHLD)
-                    continue;
-                pool_log(s->dir, 1, "signal %d: stopping every batch, leaving them for the next "
-                         "pool", sig);
-                s->exit_sig = sig == SIGUSR1 || sig == SIGUSR2 || sig == SIGXCPU ? 0 : sig;
-                s->stopping = S_HANDOVER;
-                stop_all(s, sig == SIGINT || sig == SIGHUP ? SIGTERM : sig);
-            }
-            reap(s);
-            backoff = 0.01;
-        } else {
-            reap(s);
-            backoff = backoff * 2 > 0.2 ? 0.2 : backoff * 2;
-        }
-    }
+    int st = engine_run(s->e);
+    while (s->batches) /* the engine ended them (a machine failure) */
+        ended(s, s->batches, s->batches->finished == 1 ? s->batches->status : 3);
     if (s->stopping == S_IDLE && s->successor[0] && strcmp(s->successor, "-") != 0) {
         pool_start_cancel(s->dir, s->successor);
         pool_log(s->dir, 0, "idle: cancelled the successor job %s", s->successor);
     }
     heartbeat(s, "ended");
+    engine_free(s->e);
     pool_log(s->dir, 1, "ended");
     for (size_t i = 0; i < s->nignored; i++)
         free(s->ignored[i]);
     free(s->ignored);
-    close(sfd);
     close(lockfd);
-    return s->exit_sig ? 128 + s->exit_sig : 0;
+    return st;
 }

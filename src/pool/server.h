@@ -5,15 +5,16 @@
  * watches each client's heartbeat (a dead client's batch is stopped as
  * SIGTERM stops a run).
  *
- * Each batch is, until the engine (issue 21) lands, one `batchtile run`
- * child with the request's argv (execv, no shell) in the request's cwd:
- * local-backend batches share the node's cores through alloc/registry (a
- * batch takes the free cores, waits while none is free), Slurm and Flux
- * batches through their scheduler's steps and jobs. The children get
- * SIGTERM when the server dies (PR_SET_PDEATHSIG): their journals are
- * written, and the successor resumes them. */
+ * Every batch runs in one engine (engine/engine.h): the allocation's cores
+ * and GPUs shared between them by the engine's policy (fewest cores held
+ * first), never more than the allocation has. The request's argv is
+ * parsed by the parser `batchtile run` uses (given as parse: cli/ is
+ * above this layer); the allocation's own options in it (--backend,
+ * --cores, --gpus, --mpi, --deadline, --end-margin, --grace) are the
+ * pool's, not the batch's. */
 #ifndef BATCHTILE_POOL_SERVER_H
 #define BATCHTILE_POOL_SERVER_H
+#include "run/orch.h"
 
 typedef struct pool_serve_opts {
     const char *dir;
@@ -21,6 +22,10 @@ typedef struct pool_serve_opts {
     const char *backend; /* given to batches that name none; NULL: theirs */
     double idle_exit;    /* end after this long with no batch; 0 never */
     int renew;           /* queue the successor before the clock ends */
+    int cores, gpus;     /* the engine's (0 / -1: detected) */
+    /* `batchtile run`'s parser: argv[0] "run"; -1 parsed, else the exit
+     * status (its message printed) */
+    int (*parse)(int argc, char **argv, run_config *cfg);
 } pool_serve_opts;
 
 /* Serve until stopped, idle or the allocation's end. The exit status: 0,

@@ -66,6 +66,14 @@ int pool_start_record(const char *dir, const pool_start_opts *o, char *msg, size
         fputs(" --idle-exit ", f);
         sh_quote(f, o->idle_exit);
     }
+    if (o->cores) {
+        fputs(" --cores ", f);
+        sh_quote(f, o->cores);
+    }
+    if (o->gpus) {
+        fputs(" --gpus ", f);
+        sh_quote(f, o->gpus);
+    }
     fputs(" -- ", f);
     sh_quote(f, real);
     fputc('\n', f);

@@ -14,6 +14,7 @@ typedef struct pool_start_opts {
     int nsched_args;
     int renew;
     const char *idle_exit; /* as given, NULL the default */
+    const char *cores, *gpus; /* pool serve --cores/--gpus, NULL detected */
     const char *self;      /* the batchtile executable, absolute */
 } pool_start_opts;
 

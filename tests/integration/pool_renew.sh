@@ -11,10 +11,10 @@ BT_SLURM_ACCOUNTING=1 start_cluster 1 4
 . "$(dirname "$0")/pool_lib.sh"
 export PROBE_LOG="$T/probe.log"
 
-expect 0 "$BATCHTILE" pool start "$POOL" -N 1 -t 1 --renew --idle-exit 10s || finish
+expect 0 "$BATCHTILE" pool start "$POOL" -N 1 -t 1 --renew --idle-exit 10s --cores 4 || finish
 job1=$(cat "$T/out")
 mkdir b && batch 60 >b/b.in
-(cd b && timeout 400 "$BATCHTILE" run --pool "$POOL" --no-progress --cores 4 -- probe --sleep 4 b.in r.out 2>err)
+(cd b && timeout 400 "$BATCHTILE" run --pool "$POOL" --no-progress -- probe --sleep 4 b.in r.out 2>err)
 rc=$?
 [ $rc = 0 ] || fail "the client: exit $rc: $(tail -5 b/err)"
 grep -q "60 evaluations: 60 ok, 0 failed" b/err || fail "the batch's summary: $(tail -3 b/err)"

@@ -11,7 +11,7 @@ BT_SLURM_ACCOUNTING=1 start_cluster 1 4
 . "$(dirname "$0")/pool_lib.sh"
 export PROBE_LOG="$T/probe.log"
 
-expect 0 "$BATCHTILE" pool start "$POOL" -N 1 -t 10 --idle-exit 5m || finish
+expect 0 "$BATCHTILE" pool start "$POOL" -N 1 -t 10 --idle-exit 5m --cores 8 || finish
 job=$(cat "$T/out")
 [ -n "$job" ] && squeue -h -j "$job" >/dev/null || fail "pool start printed '$job', not a job"
 grep -q "job $job will serve" "$T/err" || fail "pool start: $(cat "$T/err")"
@@ -26,7 +26,7 @@ ok "pool start: Slurm job $job; a second start says a pool is there"
 for i in $(seq 20); do
     mkdir it$i && batch 8 >it$i/b.in
     t0=$(date +%s.%N)
-    (cd it$i && "$BATCHTILE" run --pool "$POOL" --no-progress --cores 8 -- probe --sleep 0.5 b.in r.out 2>err)
+    (cd it$i && "$BATCHTILE" run --pool "$POOL" --no-progress -- probe --sleep 0.5 b.in r.out 2>err)
     rc=$?
     t1=$(date +%s.%N)
     [ $rc = 0 ] || fail "batch $i: exit $rc: $(tail -3 it$i/err)"
