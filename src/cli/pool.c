@@ -352,14 +352,23 @@ static int do_status(pool_args *a, const char *dir)
                 double ends = json_real_value(json_object_get(srv, "ends_at"));
                 if (ends > 0)
                     printf("  time left %.0fs\n", ends - pool_wall());
+                json_t *al = json_object_get(srv, "allocation");
+#define AL(k) (int)json_integer_value(json_object_get(al, k))
+                printf("  nodes %d (%d up), cores %d busy of %d, GPUs %d busy of %d\n", AL("nodes"),
+                       AL("nodes_up"), AL("cores_busy"), AL("cores"), AL("gpus_busy"), AL("gpus"));
+#undef AL
                 json_t *bs = json_object_get(srv, "batches");
                 printf("  batches %zu\n", json_array_size(bs));
                 for (size_t i = 0; i < json_array_size(bs); i++) {
                     json_t *b = json_array_get(bs, i);
-                    printf("    %s %s %.0fs in %s\n", json_string_value(json_object_get(b, "id")),
+#define N(k) (long long)json_integer_value(json_object_get(b, k))
+                    printf("    %s %s %.0fs: %lld of %lld done (%lld failed), %lld running, %lld "
+                           "waiting; in %s\n", json_string_value(json_object_get(b, "id")),
                            json_string_value(json_object_get(b, "state")),
-                           json_real_value(json_object_get(b, "running_s")),
+                           json_real_value(json_object_get(b, "running_s")), N("done"),
+                           N("total"), N("failed"), N("running"), N("waiting"),
                            json_string_value(json_object_get(b, "cwd")));
+#undef N
                 }
             }
         }

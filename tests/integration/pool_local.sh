@@ -103,6 +103,39 @@ PY
 [ -n "$before" ] || fail "the kill came before any evaluation finished"
 ok "kill -9 of the server: the client finishes on the next one (ok before: $before)"
 
+# pool status while a batch runs; pool stop drains: the running batch
+# finishes (exit 0), a batch that comes meanwhile is refused with 75
+mkdir da db && batch 4 >da/b.in && batch 2 >db/b.in
+(cd da && "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 2 b.in r.out 2>err; echo $? >rc) & pa=$!
+wait_for test -e da/workdir.1/probe.0.json || fail "the batch did not start"
+sleep 0.6
+expect 0 "$BATCHTILE" pool status --json "$POOL" &&
+    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); b=j["server"]["batches"]; a=j["server"]["allocation"]; assert j["live"] and len(b) == 1 and b[0]["total"] == 4 and b[0]["running"] >= 1 and a["cores_busy"] >= 1, j' "$T/out" ||
+    fail "pool status --json while a batch runs: $(cat "$T/out")"
+expect 0 "$BATCHTILE" pool status "$POOL" && grep -q "of 4 done" "$T/out" || fail "pool status: $(cat "$T/out")"
+"$BATCHTILE" pool stop "$POOL" >"$T/stop.out" 2>&1 & pst=$!
+wait_for grep -q "pool stop: finishing the running batches" "$POOL/pool.log" || fail "the pool did not start draining"
+(cd db && expect 75 timeout 60 "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" b.in r.out) && grep_err "the pool is stopping"
+wait $pa; wait $pst || fail "pool stop: exit $?: $(cat "$T/stop.out")"
+[ "$(cat da/rc)" = 0 ] || fail "the running batch under a drain: exit $(cat da/rc): $(tail -3 da/err)"
+wait "$SERVER" || fail "the drained server: exit $?"
+ok "pool status shows the running batch's counts; pool stop drains (running: exit 0, new: 75)"
+
+# pool stop --now: the running batch stops as SIGTERM stops a run, its
+# client exits 75 with a whole results file; the same client again resumes
+serve --idle-exit 0
+mkdir nw && batch 4 >nw/b.in
+(cd nw && "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 2 b.in r.out 2>err; echo $? >rc) & pn=$!
+wait_for test -e nw/workdir.1/probe.0.json || fail "the batch did not start"
+expect 0 "$BATCHTILE" pool stop --now "$POOL"
+wait $pn
+[ "$(cat nw/rc)" = 75 ] || fail "pool stop --now: the client exited $(cat nw/rc), expected 75: $(tail -3 nw/err)"
+grep -q "the pool was stopped ('batchtile pool stop --now')" nw/err || fail "the client's line: $(tail -3 nw/err)"
+[ "$(sections nw/r.out)" = 4 ] || fail "pool stop --now: the results file must be whole"
+serve --idle-exit 0
+(cd nw && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 2 b.in r.out) && grep_err "4 evaluations: 4 ok"
+ok "pool stop --now: the client exits 75 with a whole results file; again, it finishes"
+
 # 2 and 4 clients at once: never more evaluations than cores, all complete
 for n in 2 4; do
     dirs=()
