@@ -81,4 +81,16 @@ jobs=$(sacct -n -X -P -S now-1hour -o JobID,JobName 2>/dev/null)
 [ "$(echo "$jobs" | grep -c .)" = 1 ] && echo "$jobs" | grep -q "^$job|batchtile-pool-" ||
     fail "sacct must show the one pool job, found: $jobs"
 ok "sacct: one pool job ($job), no per-batch allocation; pool stop ended it"
+
+# no live pool, and DIR records how to start one: the next client starts
+# it, says what it waits for, and finishes there
+mkdir auto && batch 8 >auto/b.in
+(cd auto && expect 0 timeout 300 "$BATCHTILE" run --pool "$POOL" --no-progress -- probe b.in r.out) &&
+    grep_err "no live pool serves $POOL: started one, Slurm job" && grep_err "8 evaluations: 8 ok"
+grep -q "waiting for the pool's allocation: Slurm job [0-9]* \(PENDING\|RUNNING\|CONFIGURING\)" "$T/err" ||
+    fail "the client did not say what it waited for: $(cat "$T/err")"
+(cd auto && probe_check values r.out | grep -q "^sections 8 wrong 0") || fail "auto: values"
+started=$(grep -o 'started one, Slurm job [0-9]*' "$T/err" | head -1)
+expect 0 "$BATCHTILE" pool stop "$POOL"
+ok "a client with no live pool started one (${started#started one, }) and finished there"
 finish
