@@ -34,6 +34,17 @@ expect 1 "$BATCHTILE" run --pool "$POOL" --ntasks 0 -- "$PROBE" b.in r.out && gr
 (cd a && expect 3 "$BATCHTILE" run --pool "$POOL" -- "$PROBE" nothere.in r.out) && grep_err "nothere.in"
 ok "a batch through the pool: right values, run's lines and exit statuses"
 
+# SIGTERM to a client: its batch stops as SIGTERM stops a run (exit 143,
+# a whole results file), the pool serves on
+mkdir tm && batch 4 >tm/b.in
+(cd tm && exec "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 20 b.in r.out 2>err) & pt=$!
+wait_for test -e tm/workdir.1/probe.0.json || fail "the batch did not start"
+kill -TERM $pt; wait $pt; rc=$?
+[ $rc = 143 ] || fail "SIGTERM to a client: exit $rc, expected 143: $(tail -3 tm/err)"
+grep -q "SIGTERM: starting nothing new" tm/err || fail "the batch's own SIGTERM line: $(tail -3 tm/err)"
+[ "$(sections tm/r.out)" = 4 ] || fail "SIGTERM to a client: the results file must be whole"
+ok "SIGTERM to a client stops its batch as it stops a run (exit 143, whole results file)"
+
 # a request of another user: ignored with a line in the pool's log, never run
 id -u btpooltest >/dev/null 2>&1 || useradd -M -N -s /usr/sbin/nologin btpooltest || fail "useradd"
 mkdir other && batch 2 >other/b.in
