@@ -260,15 +260,10 @@ static int parse_run(int argc, char **argv, run_config *cfg)
 
 static int do_serve(pool_args *a, const char *dir)
 {
-    char self[4096];
     int r = check_dir("serve", dir, 1);
     if (r >= 0)
         return r;
-    if (self_path(self, sizeof self) < 0) {
-        fprintf(stderr, "batchtile pool serve: /proc/self/exe: %s\n", strerror(errno));
-        return BT_EXIT_SYSTEM;
-    }
-    pool_serve_opts o = {.dir = dir, .self = self, .backend = a->backend, .idle_exit = a->idle,
+    pool_serve_opts o = {.dir = dir, .backend = a->backend, .idle_exit = a->idle,
                          .renew = a->st.renew, .cores = a->cores, .gpus = a->gpus,
                          .parse = parse_run};
     return pool_serve(&o);
@@ -326,8 +321,8 @@ static int do_status(pool_args *a, const char *dir)
             char id[128], sched[16], state[256];
             json_t *jj = json_pack("{s:s}", "id", ids[i]);
             /* the latest job's state from the scheduler (the older ones ended) */
-            if (!ids[i + 1] &&
-                pool_start_latest(dir, id, sizeof id, sched, sizeof sched, state, sizeof state) >= 0)
+            if (!ids[i + 1] && pool_start_latest(dir, id, sizeof id, sched, sizeof sched, state,
+                                                 sizeof state) >= 0)
                 json_object_set_new(jj, "state", json_string(state[0] ? state : "ENDED"));
             else
                 json_object_set_new(jj, "state", json_string("ENDED"));

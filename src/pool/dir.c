@@ -101,7 +101,6 @@ int pool_json_write(const char *path, json_t *j)
         return -1;
     }
     size_t len = strlen(s);
-    s[len] = '\0';
     char *line = malloc(len + 2);
     if (!line) {
         free(s);

@@ -45,7 +45,8 @@ void pool_hostname(char *out, size_t outsz);
 
 /* Append one line "TIME HOST[PID]: MSG" to DIR/pool.log (and to stderr when
  * echo). */
-void pool_log(const char *dir, int echo, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void pool_log(const char *dir, int echo, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* A peer's liveness through its heartbeat's seq: dead once seq has not
  * changed for POOL_DEAD_PERIODS periods of our own clock (no clock of the

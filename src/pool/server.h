@@ -18,7 +18,6 @@
 
 typedef struct pool_serve_opts {
     const char *dir;
-    const char *self;    /* the batchtile executable, absolute */
     const char *backend; /* given to batches that name none; NULL: theirs */
     double idle_exit;    /* end after this long with no batch; 0 never */
     int renew;           /* queue the successor before the clock ends */

@@ -279,8 +279,10 @@ char **pool_start_jobs(const char *dir)
     json_t *jobs = rec ? json_object_get(rec, "jobs") : NULL;
     size_t n = json_array_size(jobs);
     char **v = calloc(n + 1, sizeof *v);
-    for (size_t i = 0; v && i < n; i++)
-        v[i] = strdup(json_string_value(json_array_get(jobs, i)) ? json_string_value(json_array_get(jobs, i)) : "");
+    for (size_t i = 0; v && i < n; i++) {
+        const char *id = json_string_value(json_array_get(jobs, i));
+        v[i] = strdup(id ? id : "");
+    }
     json_decref(rec);
     return v;
 }
