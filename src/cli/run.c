@@ -229,20 +229,18 @@ static int one_of(const char *opt, const char *v, const char *const *ok)
 }
 
 /* --pool DIR: the batch goes to the pool serving DIR with these very
- * arguments, less --pool (and with --progress first where our stderr is a
- * terminal, so that the pool's progress line reaches it). */
+ * arguments, less --pool; the progress line is ours, drawn from the counts
+ * the pool writes. */
 static int pool_run(const char *dir, int argc, char **argv, int at, int words, int progress)
 {
     char **v = calloc((size_t)argc + 1, sizeof *v);
     if (!v)
         return BT_EXIT_SYSTEM;
     int n = 0;
-    if (progress < 0 && isatty(2))
-        v[n++] = "--progress";
     for (int i = 1; i < argc; i++)
         if (i < at || i >= at + words)
             v[n++] = argv[i];
-    int st = pool_client_run(dir, n, v);
+    int st = pool_client_run(dir, n, v, progress > 0 || (progress < 0 && isatty(2)));
     free(v);
     return st;
 }

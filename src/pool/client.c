@@ -13,6 +13,7 @@
 
 #include "client.h"
 #include "dir.h"
+#include "run/progress.h"
 #include "start.h"
 
 typedef struct cli {
@@ -21,10 +22,12 @@ typedef struct cli {
     char req[4096], hb[4096], cancel[4096], reply[4096], log[4096], out[4096];
     off_t log_off, out_off;
     long long seq;
+    run_progress progress; /* the batch's progress line, from the server's counts */
 } cli;
 
-/* Copy what was added to path since *off to fd. */
-static void tail(const char *path, off_t *off, int fd)
+/* Copy what was added to path since *off to fd (the progress line erased
+ * first). */
+static void tail(cli *c, const char *path, off_t *off, int fd)
 {
     int in = open(path, O_RDONLY | O_CLOEXEC);
     if (in < 0)
@@ -32,6 +35,8 @@ static void tail(const char *path, off_t *off, int fd)
     char buf[65536];
     ssize_t n;
     while ((n = pread(in, buf, sizeof buf, *off)) > 0) {
+        if (c->progress.drawn)
+            run_progress_clear(&c->progress);
         ssize_t w = 0;
         while (w < n) {
             ssize_t k = write(fd, buf + w, (size_t)(n - w));
@@ -113,6 +118,7 @@ static void find_pool(cli *c, char *said, size_t saidsz)
             close(fd);
     }
     if (strcmp(line, said) != 0) {
+        run_progress_clear(&c->progress);
         fprintf(stderr, "batchtile run: %s\n", line);
         snprintf(said, saidsz, "%s", line);
     }
@@ -128,7 +134,25 @@ static void cleanup(cli *c)
     unlink(c->out);
 }
 
-int pool_client_run(const char *dir, int argc, char **argv)
+/* The batch's counts in the server's heartbeat j, drawn as run draws them. */
+static void draw(cli *c, json_t *j, double elapsed)
+{
+    json_t *bs = json_object_get(j, "batches");
+    for (size_t i = 0; i < json_array_size(bs); i++) {
+        json_t *b = json_array_get(bs, i);
+        const char *id = json_string_value(json_object_get(b, "id"));
+        if (!id || strcmp(id, c->id) != 0)
+            continue;
+#define N(k) (size_t)json_integer_value(json_object_get(b, k))
+        size_t done = N("done"), failed = N("failed");
+        if (N("total") > 0)
+            run_progress_update(&c->progress, done >= failed ? done - failed : 0, N("running"),
+                                failed, N("total"), 0, elapsed, 0);
+#undef N
+    }
+}
+
+int pool_client_run(const char *dir, int argc, char **argv, int progress)
 {
     char msg[1024];
     int status;
@@ -192,19 +216,22 @@ int pool_client_run(const char *dir, int argc, char **argv)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     double period = pool_period(), backoff = 0.01, next = pool_now(), stopped_at = 0;
+    double t0 = pool_now();
+    run_progress_init(&c->progress, progress);
     int got_sig = 0, was_live = 0;
     pool_watch w = {0};
     char said[8192] = "", spath[4096];
     pool_path(spath, sizeof spath, dir, NULL, "server.json");
     for (;;) {
-        tail(c->log, &c->log_off, 2);
-        tail(c->out, &c->out_off, 1);
+        tail(c, c->log, &c->log_off, 2);
+        tail(c, c->out, &c->out_off, 1);
         if (access(c->reply, F_OK) == 0) {
             char why[256];
             json_t *r = pool_json_read(c->reply, why, sizeof why);
             if (r) {
-                tail(c->log, &c->log_off, 2);
-                tail(c->out, &c->out_off, 1);
+                run_progress_clear(&c->progress);
+                tail(c, c->log, &c->log_off, 2);
+                tail(c, c->out, &c->out_off, 1);
                 status = (int)json_integer_value(json_object_get(r, "status"));
                 const char *m = json_string_value(json_object_get(r, "message"));
                 if (m)
@@ -221,6 +248,8 @@ int pool_client_run(const char *dir, int argc, char **argv)
             int live = pool_client_live_now(dir, what, sizeof what);
             json_t *j = pool_json_read(spath, why, sizeof why);
             long long seq = j ? (long long)json_integer_value(json_object_get(j, "seq")) : -1;
+            if (j && c->progress.enabled)
+                draw(c, j, now - t0);
             json_decref(j);
             int watch = pool_watch_feed(&w, seq, now);
             if (live < 0)
@@ -230,6 +259,7 @@ int pool_client_run(const char *dir, int argc, char **argv)
                 said[0] = '\0';
             } else {
                 if (was_live) {
+                    run_progress_clear(&c->progress);
                     fprintf(stderr, "batchtile run: the pool serving %s stopped (%s): the batch "
                             "continues in the next one\n", dir, what[0] ? what : "no heartbeat");
                     was_live = 0;
@@ -262,6 +292,7 @@ int pool_client_run(const char *dir, int argc, char **argv)
         }
         backoff = backoff * 1.5 > 0.25 ? 0.25 : backoff * 1.5;
     }
+    run_progress_clear(&c->progress);
     if (sfd >= 0)
         close(sfd);
     cleanup(c);

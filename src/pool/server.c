@@ -21,6 +21,7 @@
 #include "server.h"
 #include "start.h"
 #include "util/file.h"
+#include "util/log.h"
 
 enum { B_QUEUED, B_RUNNING };
 enum { S_SERVING = 0, S_DRAIN, S_NOW, S_HANDOVER, S_IDLE };
@@ -183,6 +184,7 @@ static int start_batch(srv *s, srv_batch *b)
             b->argv[i + 1] = (char *)json_string_value(json_array_get(argv, i));
         memset(&b->cfg, 0, sizeof b->cfg);
         int r = s->o->parse((int)n + 1, b->argv, &b->cfg);
+        b->cfg.progress = 0; /* the client draws it, from our counts */
         if (r >= 0) {
             reply(s, b->id, r, "the pool refused the batch's arguments (see the pool's log)");
             b->finished = 2; /* replied: only to be freed */
@@ -614,6 +616,7 @@ int pool_serve(const pool_serve_opts *o)
                         .signals = 1};
     char msg[2048];
     int status;
+    ut_log_set_cmd("run"); /* the batches' lines are run's, as run prints them */
     s->e = engine_new(&ec, &status, msg, sizeof msg);
     if (!s->e) {
         pool_log(s->dir, 1, "%s", msg);
