@@ -213,6 +213,9 @@ static int start_batch(srv *s, srv_batch *b)
 /* Take the new requests in DIR/requests. 1 when one was taken. */
 static int scan(srv *s)
 {
+    /* ending (the allocation, idle): what comes now is the next pool's */
+    if (s->stopping == S_HANDOVER || s->stopping == S_IDLE)
+        return 0;
     char rdir[4096];
     pool_path(rdir, sizeof rdir, s->dir, "requests", NULL);
     DIR *d = opendir(rdir);
