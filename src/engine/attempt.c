@@ -226,7 +226,8 @@ void engine_start_eval(engine_batch *b, ev_state *ev, sched_placement *pl)
     }
     ev->state = ST_RUNNING;
     double tl = b->plans[ev->plan].time_limit;
-    ev->run->deadline = tl > 0 && !b->eng->be->enforces_time_limit ? ev->run->t0_mono + tl : 0;
+    /* counted from the start itself: never early for the process */
+    ev->run->deadline = tl > 0 && !b->eng->be->enforces_time_limit ? engine_mono() + tl : 0;
     if (engine_running_add(b->eng, ev) < 0) {
         /* it runs, untracked: stop it, and say why */
         b->eng->be->ops->signal(b->eng->be, &ev->run->job, SIGKILL);

@@ -110,13 +110,13 @@ int engine_start(engine *e, int ntasks, char *msg, size_t msgsz)
     /* every process of this run carries its token; the watchdog kills them
      * all should we die */
     if (!c->backend_new) {
-        e->tree = 1;
-        if (launch_tree_init(e->token, sizeof e->token) < 0)
+        e->have_tree = 1;
+        if (launch_tree_init(&e->tree, e->token, sizeof e->token) < 0)
             ut_log(e->log, "no watchdog (%s): should batchtile be killed, its evaluations may "
                    "survive it", strerror(errno));
     }
     launch_options lo = {c->mpi ? c->mpi : "auto", ntasks > c->ntasks_max ? ntasks : c->ntasks_max,
-                         c->grace};
+                         c->grace, e->have_tree ? &e->tree : NULL};
     if (lo.ntasks < 1)
         lo.ntasks = 1;
     if (c->backend_new)
@@ -182,8 +182,8 @@ void engine_free(engine *e)
     free(e->timers);
     if (e->be)
         e->be->ops->destroy(e->be);
-    if (e->tree)
-        launch_tree_fini();
+    if (e->have_tree)
+        launch_tree_free(&e->tree);
     if (e->claimed)
         alloc_registry_release();
     sched_pool_free(e->pool);

@@ -15,6 +15,7 @@
 
 #include "engine.h"
 #include "launch/backend.h"
+#include "launch/tree.h"
 #include "plan/rules.h"
 #include "reactor.h"
 #include "report/joblog.h"
@@ -175,7 +176,8 @@ struct engine {
     const char *backend; /* "local", "slurm", "flux" (chosen) */
     int started;         /* the watchdog, the backend and the clock are set up */
     int claimed;         /* cores taken in the registry */
-    int tree;            /* launch_tree_init was called */
+    launch_tree tree;    /* the run's process tree: watchdog, cgroups */
+    int have_tree;       /* launch_tree_init was called */
     char token[64];      /* this run's (launch/tree.h) */
     sigset_t oldmask;
     int have_oldmask;

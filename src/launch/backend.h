@@ -85,6 +85,7 @@ typedef struct launch_options {
     const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux", or an srun MPI plugin */
     int ntasks;
     double grace; /* TERM to KILL of a time limit (--grace), seconds */
+    struct launch_tree *tree; /* the run's process tree (tree.h), NULL for none */
 } launch_options;
 
 /* The local backend: posix_spawn on this machine, confined to the

@@ -15,16 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct cg_slot {
-    int dfd;  /* the slot's directory */
-    int busy; /* an evaluation is attached */
-} cg_slot;
-
-static char run_dir[4096]; /* <our cgroup>/batchtile-<token>, "" when not in use */
-static int run_dfd = -1;
-static cg_slot *slots;
-static int nslots, capslots;
-static int moved_once; /* a move has worked: a later refusal is that process's */
 
 /* The cgroup v2 directory this process is in ("" when there is none). */
 static int own_cgroup(char *out, size_t outsz)
@@ -109,14 +99,16 @@ static int kill_tree(const char *path)
     return was;
 }
 
-int launch_cg_init(const char *token)
+int launch_cg_init(launch_cg *cg, const char *token)
 {
+    memset(cg, 0, sizeof *cg);
+    cg->run_dfd = -1;
     char base[4096];
     const char *off = getenv("BATCHTILE_CGROUP");
-    if (run_dir[0] || (off && strcmp(off, "off") == 0) || own_cgroup(base, sizeof base) < 0)
+    if ((off && strcmp(off, "off") == 0) || own_cgroup(base, sizeof base) < 0)
         return -1;
     char path[4096 + 64];
-    if (snprintf(path, sizeof path, "%s/batchtile-%s", base, token) >= (int)sizeof run_dir)
+    if (snprintf(path, sizeof path, "%s/batchtile-%s", base, token) >= (int)sizeof cg->run_dir)
         return -1;
     if (mkdir(path, 0755) < 0)
         return -1;
@@ -127,14 +119,14 @@ int launch_cg_init(const char *token)
         rmdir(path); /* a kernel older than 5.14: no cgroup.kill */
         return -1;
     }
-    memcpy(run_dir, path, strlen(path) + 1); /* its length checked above */
-    run_dfd = dfd;
+    memcpy(cg->run_dir, path, strlen(path) + 1); /* its length checked above */
+    cg->run_dfd = dfd;
     return 0;
 }
 
-const char *launch_cg_dir(void)
+const char *launch_cg_dir(const launch_cg *cg)
 {
-    return run_dir[0] ? run_dir : NULL;
+    return cg && cg->run_dir[0] ? cg->run_dir : NULL;
 }
 
 /* Move pid and the children it already has into the slot's cgroup. */
@@ -155,55 +147,59 @@ static int move(int dfd, pid_t pid, int depth)
     return 0;
 }
 
-int launch_cg_attach(pid_t pid)
+int launch_cg_attach(launch_cg *cg, pid_t pid)
 {
-    if (run_dfd < 0)
+    if (!cg)
+        return -1;
+    if (cg->run_dfd < 0)
         return -1;
     int k;
-    for (k = 0; k < nslots; k++)
-        if (!slots[k].busy && !populated(slots[k].dfd))
+    for (k = 0; k < cg->nslots; k++)
+        if (!cg->slots[k].busy && !populated(cg->slots[k].dfd))
             break;
-    if (k == nslots) {
-        if (nslots == capslots) {
-            int cap = capslots ? capslots * 2 : 16;
-            cg_slot *ns = realloc(slots, (size_t)cap * sizeof *ns);
+    if (k == cg->nslots) {
+        if (cg->nslots == cg->capslots) {
+            int cap = cg->capslots ? cg->capslots * 2 : 16;
+            launch_cg_slot *ns = realloc(cg->slots, (size_t)cap * sizeof *ns);
             if (!ns)
                 return -1;
-            slots = ns;
-            capslots = cap;
+            cg->slots = ns;
+            cg->capslots = cap;
         }
         char name[32];
-        snprintf(name, sizeof name, "e%d", nslots);
-        if (mkdirat(run_dfd, name, 0755) < 0 && errno != EEXIST)
+        snprintf(name, sizeof name, "e%d", cg->nslots);
+        if (mkdirat(cg->run_dfd, name, 0755) < 0 && errno != EEXIST)
             return -1;
-        int dfd = openat(run_dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dfd = openat(cg->run_dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
             return -1;
-        slots[nslots].dfd = dfd;
-        slots[nslots].busy = 0;
-        nslots++;
+        cg->slots[cg->nslots].dfd = dfd;
+        cg->slots[cg->nslots].busy = 0;
+        cg->nslots++;
     }
-    if (move(slots[k].dfd, pid, 0) < 0) {
+    if (move(cg->slots[k].dfd, pid, 0) < 0) {
         /* refused for want of rights (a delegation that stops above us):
          * give cgroups up, the sub-reaper sweep remains */
-        if (!moved_once && errno != ESRCH)
-            launch_cg_fini();
+        if (!cg->moved_once && errno != ESRCH)
+            launch_cg_free(cg);
         return -1;
     }
-    moved_once = 1;
-    slots[k].busy = 1;
+    cg->moved_once = 1;
+    cg->slots[k].busy = 1;
     return k;
 }
 
-void launch_cg_signal(int slot, int sig)
+void launch_cg_signal(launch_cg *cg, int slot, int sig)
 {
-    if (slot < 0 || slot >= nslots)
+    if (!cg)
+        return;
+    if (slot < 0 || slot >= cg->nslots)
         return;
     if (sig == SIGKILL) {
-        write_at(slots[slot].dfd, "cgroup.kill", "1");
+        write_at(cg->slots[slot].dfd, "cgroup.kill", "1");
         return;
     }
-    int fd = openat(slots[slot].dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
+    int fd = openat(cg->slots[slot].dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC);
     FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     long p;
     while (f && fscanf(f, "%ld", &p) == 1)
@@ -214,35 +210,39 @@ void launch_cg_signal(int slot, int sig)
         close(fd);
 }
 
-int launch_cg_release(int slot)
+int launch_cg_release(launch_cg *cg, int slot)
 {
-    if (slot < 0 || slot >= nslots)
+    if (!cg)
         return 0;
-    slots[slot].busy = 0;
-    if (!populated(slots[slot].dfd))
+    if (slot < 0 || slot >= cg->nslots)
+        return 0;
+    cg->slots[slot].busy = 0;
+    if (!populated(cg->slots[slot].dfd))
         return 0;
     /* gone before the cores go to the next evaluation: a killed process
      * takes a moment to exit (at most about 0.2 s waited here; one stuck
      * in the kernel longer keeps its slot, reused once empty) */
-    write_at(slots[slot].dfd, "cgroup.kill", "1");
-    for (int i = 0; i < 200 && populated(slots[slot].dfd); i++)
+    write_at(cg->slots[slot].dfd, "cgroup.kill", "1");
+    for (int i = 0; i < 200 && populated(cg->slots[slot].dfd); i++)
         pause_ms(1);
     return 1;
 }
 
-void launch_cg_fini(void)
+void launch_cg_free(launch_cg *cg)
 {
-    if (!run_dir[0])
+    if (!cg)
         return;
-    for (int k = 0; k < nslots; k++)
-        close(slots[k].dfd);
-    free(slots);
-    slots = NULL;
-    nslots = capslots = 0;
-    close(run_dfd);
-    run_dfd = -1;
-    kill_tree(run_dir);
-    run_dir[0] = '\0';
+    if (!cg->run_dir[0])
+        return;
+    for (int k = 0; k < cg->nslots; k++)
+        close(cg->slots[k].dfd);
+    free(cg->slots);
+    cg->slots = NULL;
+    cg->nslots = cg->capslots = 0;
+    close(cg->run_dfd);
+    cg->run_dfd = -1;
+    kill_tree(cg->run_dir);
+    cg->run_dir[0] = '\0';
 }
 
 int launch_cg_kill_run(const char *token)

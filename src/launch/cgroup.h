@@ -10,21 +10,36 @@
 #define BATCHTILE_LAUNCH_CGROUP_H
 #include <sys/types.h>
 
-/* Make the run's cgroup. 0, or -1 when cgroups cannot be used here (or
- * BATCHTILE_CGROUP=off says not to). */
-int launch_cg_init(const char *token);
+/* One cgroup per running evaluation, below the run's. */
+typedef struct launch_cg_slot {
+    int dfd;  /* the slot's directory */
+    int busy; /* an evaluation is attached */
+} launch_cg_slot;
+
+/* The run's cgroups; every function takes NULL as "not in use". */
+typedef struct launch_cg {
+    char run_dir[4096]; /* <our cgroup>/batchtile-<token>, "" when not in use */
+    int run_dfd;
+    launch_cg_slot *slots;
+    int nslots, capslots;
+    int moved_once; /* a move has worked: a later refusal is that process's */
+} launch_cg;
+
+/* Make the run's cgroup (cg is then in use, or set "not in use"). 0, or -1
+ * when cgroups cannot be used here (or BATCHTILE_CGROUP=off says not to). */
+int launch_cg_init(launch_cg *cg, const char *token);
 /* The run's cgroup directory, or NULL when not in use. */
-const char *launch_cg_dir(void);
+const char *launch_cg_dir(const launch_cg *cg);
 /* Move a just started evaluation (and any child it already has) into a
  * free cgroup of its own. Its slot, or -1 (not in use, or refused). */
-int launch_cg_attach(pid_t pid);
+int launch_cg_attach(launch_cg *cg, pid_t pid);
 /* Send sig to every process in slot's cgroup (SIGKILL: cgroup.kill). */
-void launch_cg_signal(int slot, int sig);
+void launch_cg_signal(launch_cg *cg, int slot, int sig);
 /* The evaluation of slot has ended: kill what it left. 1 when there was
  * something, else 0. */
-int launch_cg_release(int slot);
+int launch_cg_release(launch_cg *cg, int slot);
 /* Kill and remove the run's cgroup (the normal end). */
-void launch_cg_fini(void);
+void launch_cg_free(launch_cg *cg);
 /* Kill and remove the cgroup of the run with this token, where it exists
  * (the watchdog, and a resumed run for an interrupted one's). 1 when it
  * existed. */

@@ -119,6 +119,7 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
     local_be *L = launch_proc_backend_new(sizeof *L, &local_ops, res, msg, msgsz);
     if (!L)
         return NULL;
+    ((launch_proc_backend *)L)->procs.tree = opt->tree;
     if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
         if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
             snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",

@@ -33,7 +33,7 @@ int launch_proc_track(launch_proc_table *t, launch_job *job)
         t->cap = cap;
     }
     /* in a cgroup of its own where the machine allows (cgroup.h) */
-    t->cg[t->n] = launch_cg_attach(job->pid);
+    t->cg[t->n] = launch_cg_attach(t->tree ? &t->tree->cg : NULL, job->pid);
     t->jobs[t->n++] = job;
     return 0;
 }
@@ -46,7 +46,7 @@ static void kill_orphans(const launch_proc_table *t, long eval, int sig)
         return;
     for (size_t k = 0; k < t->n; k++)
         skip[k] = t->jobs[k]->pid;
-    launch_tree_kill_eval(eval, sig, skip, t->n);
+    launch_tree_kill_eval(t->tree, eval, sig, skip, t->n);
     if (skip != small)
         free(skip);
 }
@@ -57,7 +57,7 @@ void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig)
     kill(-j->pid, sig);
     for (size_t i = 0; i < t->n; i++)
         if (t->jobs[i] == j)
-            launch_cg_signal(t->cg[i], sig);
+            launch_cg_signal(t->tree ? &t->tree->cg : NULL, t->cg[i], sig);
     kill_orphans(t, j->eval, sig);
 }
 
@@ -80,7 +80,7 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
              * are handed to the next one: its process group, its cgroup, and
              * daemons that left the group (adopted by us, the subreaper) */
             kill(-pid, SIGKILL);
-            launch_cg_release(cg);
+            launch_cg_release(t->tree ? &t->tree->cg : NULL, cg);
             kill_orphans(t, j->eval, SIGKILL);
             launch_status s = {0};
             if (WIFEXITED(st)) {

@@ -17,7 +17,9 @@ void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig);
 
 /* The running jobs of a process-based backend, by pid. */
 struct launch_job;
+struct launch_tree;
 typedef struct launch_proc_table {
+    struct launch_tree *tree; /* the run's (tree.h), NULL for none */
     struct launch_job **jobs;
     int *cg; /* each one's cgroup slot (cgroup.h), -1 for none */
     size_t n, cap;

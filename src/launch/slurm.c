@@ -250,6 +250,7 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
     slurm_be *S = launch_proc_backend_new(sizeof *S, &slurm_ops, res, msg, msgsz);
     if (!S)
         return NULL;
+    ((launch_proc_backend *)S)->procs.tree = opt->tree;
     /* srun exits when its tasks have; slurmctld frees the step's CPUs when
      * slurmstepd reports the step complete, a moment later. A new step on
      * those CPUs before then would wait ("step creation temporarily

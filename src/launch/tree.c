@@ -17,9 +17,6 @@
 
 #include "util/file.h"
 
-static pid_t watchdog = -1;
-static int watchdog_fd = -1;
-
 /* Does process pid's environment hold the string want ("NAME=value")? */
 static int environ_has(pid_t pid, const char *want, const char *also)
 {
@@ -89,13 +86,15 @@ int launch_tree_kill_run(const char *token)
     return total;
 }
 
-int launch_tree_init(char *out, size_t outsz)
+int launch_tree_init(launch_tree *t, char *out, size_t outsz)
 {
+    t->watchdog = -1;
+    t->watchdog_fd = -1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(out, outsz, "%d.%lld%09ld", (int)getpid(), (long long)ts.tv_sec, ts.tv_nsec);
     setenv("BATCHTILE_RUN", out, 1);
-    launch_cg_init(out); /* where it cannot, the sub-reaper sweep remains */
+    launch_cg_init(&t->cg, out); /* where it cannot, the sub-reaper sweep remains */
     /* the watchdog: waits for our end (its pipe closes however we die),
      * then kills what still carries our token; in its own session, so
      * that a kill of our process group does not take it along */
@@ -125,24 +124,24 @@ int launch_tree_init(char *out, size_t outsz)
         _exit(0);
     }
     close(fds[0]);
-    watchdog = pid;
-    watchdog_fd = fds[1];
+    t->watchdog = pid;
+    t->watchdog_fd = fds[1];
     return 0;
 }
 
-void launch_tree_fini(void)
+void launch_tree_free(launch_tree *t)
 {
-    launch_tree_sweep();
-    launch_cg_fini();
-    if (watchdog_fd >= 0) {
-        (void)!write(watchdog_fd, "q", 1);
-        close(watchdog_fd);
-        watchdog_fd = -1;
+    launch_tree_sweep(t);
+    launch_cg_free(&t->cg);
+    if (t->watchdog_fd >= 0) {
+        (void)!write(t->watchdog_fd, "q", 1);
+        close(t->watchdog_fd);
+        t->watchdog_fd = -1;
     }
-    if (watchdog > 0) {
-        while (waitpid(watchdog, NULL, 0) < 0 && errno == EINTR)
+    if (t->watchdog > 0) {
+        while (waitpid(t->watchdog, NULL, 0) < 0 && errno == EINTR)
             ;
-        watchdog = -1;
+        t->watchdog = -1;
     }
 }
 
@@ -251,15 +250,17 @@ static int ended(pid_t pid)
 }
 
 /* Reap the zombies among our children in v (not the watchdog). */
-static void reap_listed(const pid_t *v, size_t n)
+static void reap_listed(pid_t watchdog, const pid_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i] != watchdog)
             waitpid(v[i], NULL, WNOHANG);
 }
 
-int launch_tree_kill_eval(long eval, int sig, const pid_t *skip, size_t nskip)
+int launch_tree_kill_eval(const launch_tree *t, long eval, int sig, const pid_t *skip,
+                          size_t nskip)
 {
+    pid_t watchdog = t ? t->watchdog : -1;
     char want[64];
     snprintf(want, sizeof want, "BATCHTILE_EVAL=%ld", eval);
     const char *run = getenv("BATCHTILE_RUN");
@@ -299,15 +300,16 @@ int launch_tree_kill_eval(long eval, int sig, const pid_t *skip, size_t nskip)
     return total;
 }
 
-int launch_tree_sweep(void)
+int launch_tree_sweep(const launch_tree *t)
 {
+    pid_t watchdog = t ? t->watchdog : -1;
     int total = 0;
     for (int round = 0; round < 200; round++) {
         size_t n;
         pid_t *kids = children_of(getpid(), &n);
         if (!kids)
             return total;
-        reap_listed(kids, n);
+        reap_listed(watchdog, kids, n);
         free(kids);
         kids = children_of(getpid(), &n);
         if (!kids)

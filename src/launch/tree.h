@@ -17,20 +17,32 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
+
+/* The run's process tree: its watchdog and its cgroups. */
+typedef struct launch_tree {
+    pid_t watchdog;  /* -1: none */
+    int watchdog_fd; /* its pipe: closed however we die */
+    launch_cg cg;
+} launch_tree;
+
 /* Make this run's token (pid and start time), put it in our environment
  * for every child to inherit, and start the watchdog. The token is copied
- * to out. 0, or -1 with errno (no watchdog: the rest still works). */
-int launch_tree_init(char *out, size_t outsz);
+ * to out. 0, or -1 with errno (no watchdog: the rest still works; t is
+ * usable either way). */
+int launch_tree_init(launch_tree *t, char *out, size_t outsz);
 /* Kill every child of ours but the watchdog, with its whole subtree, and
  * again until none is left (orphans of ended evaluations). How many. */
-int launch_tree_sweep(void);
+int launch_tree_sweep(const launch_tree *t);
 /* At the end, after every evaluation ended: sweep, remove the run's
  * cgroup, stop the watchdog. */
-void launch_tree_fini(void);
+void launch_tree_free(launch_tree *t);
 /* Send sig to our children that carry evaluation eval's number and are
  * not in skip (the pids of evaluations still tracked), and to their
- * process groups. Returns how many were found. */
-int launch_tree_kill_eval(long eval, int sig, const pid_t *skip, size_t nskip);
+ * process groups (t: the run's tree, NULL for none). Returns how many
+ * were found. */
+int launch_tree_kill_eval(const launch_tree *t, long eval, int sig, const pid_t *skip,
+                          size_t nskip);
 /* Send SIGKILL to every process that carries token (any user we may
  * signal), until none is left or about a second has passed. Returns how
  * many were found. */

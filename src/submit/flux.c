@@ -115,9 +115,14 @@ static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msg
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    static char out[1 << 20];
+    char *out = submit_out(s);
+    if (!out) {
+        ut_argv_free(a.v);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
     out[0] = '\0';
-    int rc = submit_capture(s, a.v, out, sizeof out);
+    int rc = submit_capture(s, a.v, out, SUBMIT_OUT_SIZE);
     ut_argv_free(a.v);
     if (rc != 0) {
         char line[512];
@@ -156,8 +161,8 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
         ut_argv_free(a.v);
         return -1;
     }
-    static char buf[1 << 20];
-    int rc = submit_capture(s, a.v, buf, sizeof buf);
+    char *buf = submit_out(s);
+    int rc = buf ? submit_capture(s, a.v, buf, SUBMIT_OUT_SIZE) : -1;
     ut_argv_free(a.v);
     if (rc != 0)
         return -1;

@@ -28,7 +28,13 @@ struct submitter {
     int mpi_ready;     /* mpi resolved */
     char uri[1024];    /* Flux: the instance to submit to ("" the parent) */
     int parent;        /* Flux: flux --parent */
+    char *out;         /* its commands' captured output, one at a time (SUBMIT_OUT_SIZE) */
 };
+
+/* The submitter's buffer for a command's output (SUBMIT_OUT_SIZE bytes,
+ * made at the first use); NULL when out of memory. */
+#define SUBMIT_OUT_SIZE (1 << 20)
+char *submit_out(submitter *s);
 
 extern const submit_ops submit_slurm_ops, submit_flux_ops;
 

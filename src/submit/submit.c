@@ -154,8 +154,13 @@ int submit_job(submitter *s, const submit_spec *spec, char *id, size_t idsz, cha
                  msg[0] ? msg : "out of memory");
         return -1;
     }
-    static char out[16384];
-    int rc = submit_capture(s, a.v, out, sizeof out);
+    char *out = submit_out(s);
+    if (!out) {
+        ut_argv_free(a.v);
+        snprintf(msg, msgsz, "out of memory");
+        return -1;
+    }
+    int rc = submit_capture(s, a.v, out, SUBMIT_OUT_SIZE);
     char line[512];
     submit_last_line(out, line, sizeof line);
     if (rc != 0 || s->ops->parse_id(out, id, idsz) < 0) {
@@ -187,5 +192,13 @@ void submit_free(submitter *s)
         free(s->env.owned[i]);
     free(s->env.owned);
     free(s->env.envp);
+    free(s->out);
     free(s);
+}
+
+char *submit_out(submitter *s)
+{
+    if (!s->out && (s->out = malloc(SUBMIT_OUT_SIZE)))
+        s->out[0] = '\0';
+    return s->out;
 }
