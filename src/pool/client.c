@@ -103,9 +103,13 @@ static void find_pool(cli *c, char *said, size_t saidsz)
             r = pool_start_latest(c->dir, id, sizeof id, sched, sizeof sched, state,
                                   sizeof state);
             if (r == 0) {
-                if (pool_start_submit(c->dir, 0, nid, sizeof nid, msg, sizeof msg) == 0)
-                    snprintf(line, sizeof line, "no live pool serves %s: started one, %s job %s",
-                             c->dir, sched, nid);
+                if (pool_start_submit(c->dir, 0, nid, sizeof nid, msg, sizeof msg) == 0) {
+                    pool_start_latest(c->dir, id, sizeof id, sched, sizeof sched, state,
+                                      sizeof state);
+                    snprintf(line, sizeof line, "no live pool serves %s: started one, %s job %s; "
+                             "waiting for the pool's allocation: %s job %s %s", c->dir, sched,
+                             nid, sched, nid, state[0] ? state : "submitted");
+                }
                 else
                     snprintf(line, sizeof line, "no live pool serves %s, and starting one "
                              "failed (trying again): %s", c->dir, msg);
