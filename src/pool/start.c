@@ -116,6 +116,10 @@ int pool_start_record(const char *dir, const pool_start_opts *o, char *msg, size
         json_array_append_new(argv, json_string(o->sched_args[i]));
     json_t *rec = json_pack("{s:s, s:o, s:s, s:[]}", "scheduler", sched, "argv", argv, "script",
                             script, "jobs");
+    /* the instance the pool job goes to: clients outside it (a login node),
+     * and the pool itself inside its own instance, still reach it */
+    if (rec && fl && getenv("FLUX_URI"))
+        json_object_set_new(rec, "uri", json_string(getenv("FLUX_URI")));
     pool_path(path, sizeof path, real, NULL, "start.json");
     int r = rec ? pool_json_write(path, rec) : -1;
     json_decref(rec);
@@ -132,11 +136,20 @@ static json_t *read_record(const char *dir, char *path, size_t pathsz)
     return pool_json_read(path, why, sizeof why);
 }
 
-/* Run argv (a NULL-terminated array of words), its output into out. */
-static int capture(char **argv, char *out, size_t outsz)
+/* Run argv (a NULL-terminated array of words) for the scheduler of record
+ * rec, its output into out: Flux's commands with the recorded instance's
+ * FLUX_URI and ASCII job ids. */
+static int capture(json_t *rec, char **argv, char *out, size_t outsz)
 {
     out[0] = '\0';
-    return ut_capture(argv, out, outsz);
+    const char *uri = json_string_value(json_object_get(rec, "uri"));
+    const char *sets[] = {"FLUX_F58_FORCE_ASCII", "1", uri ? "FLUX_URI" : NULL, uri, NULL};
+    ut_env env;
+    if (ut_env_build(&env, sets) < 0)
+        return -1;
+    int r = ut_capture_env(argv, env.envp, out, outsz);
+    ut_env_free(&env);
+    return r;
 }
 
 /* The last non-empty line of out, trimmed, into line. */
@@ -185,9 +198,7 @@ int pool_start_submit(const char *dir, int singleton, char *id, size_t idsz, cha
         v[k++] = "--dependency=singleton";
     v[k++] = (char *)script;
     char out[4096];
-    if (fl)
-        setenv("FLUX_F58_FORCE_ASCII", "1", 1);
-    int st = capture(v, out, sizeof out);
+    int st = capture(rec, v, out, sizeof out);
     free(v);
     char line[512];
     last_line(out, line, sizeof line);
@@ -236,13 +247,13 @@ int pool_start_latest(const char *dir, char *id, size_t idsz, char *sched, size_
         snprintf(jid, sizeof jid, "%s", latest);
         if (fl) {
             char *v[] = {"flux", "jobs", "--no-header", "-o", "{state}", jid, NULL};
-            if (capture(v, out, sizeof out) == 0) {
+            if (capture(rec, v, out, sizeof out) == 0) {
                 last_line(out, state, statesz);
                 live = strcmp(state, "INACTIVE") != 0 && state[0] && !strchr(state, ' ');
             }
         } else {
             char *v[] = {"squeue", "-h", "-j", jid, "-o", "%T (%r)", NULL};
-            if (capture(v, out, sizeof out) == 0) {
+            if (capture(rec, v, out, sizeof out) == 0) {
                 last_line(out, state, statesz);
                 live = strncmp(state, "PENDING", 7) == 0 || strncmp(state, "RUNNING", 7) == 0 ||
                        strncmp(state, "CONFIGURING", 11) == 0;
@@ -265,11 +276,12 @@ int pool_start_cancel(const char *dir, const char *id)
         return -1;
     const char *s = json_string_value(json_object_get(rec, "scheduler"));
     int fl = s && strcmp(s, "flux") == 0;
-    json_decref(rec);
     snprintf(jid, sizeof jid, "%s", id);
     char *vf[] = {"flux", "cancel", jid, NULL};
     char *vs[] = {"scancel", jid, NULL};
-    return capture(fl ? vf : vs, out, sizeof out) == 0 ? 0 : -1;
+    int r = capture(rec, fl ? vf : vs, out, sizeof out) == 0 ? 0 : -1;
+    json_decref(rec);
+    return r;
 }
 
 char **pool_start_jobs(const char *dir)

@@ -28,6 +28,19 @@ wait $pids
 echo "evaljobs $(flux jobs -a -n -o '{name}' | grep -c '^batchtile\.eval\.')"
 batchtile pool stop "$2" >stop.txt
 wait $srv; echo "serve rc=$?"
+# pool start under Flux (flux batch); a client outside the instance reaches
+# it through the URI DIR recorded, says what it waits for, and finishes
+mkdir -m 700 "$1/pool2" three
+batchtile pool start "$1/pool2" --idle-exit 5s >start.out 2>start.err; echo "start rc=$?"
+python3 "$BT_TESTS/integration/make_batch.py" 4 >three/b.in
+(cd three && env -u FLUX_URI batchtile run --pool "$1/pool2" --no-progress -- probe b.in r.out 2>err; echo $? >rc)
+env -u FLUX_URI batchtile pool stop "$1/pool2" >stop2.txt 2>&1
+for _ in $(seq 60); do
+    flux jobs -a -n -o '{name} {result}' | grep -q '^batchtile-pool-.* COMPLETED' && break
+    sleep 0.5
+done
+echo "pooljobs $(flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile-pool-.* COMPLETED')"
+flux jobs -a -n -o '{id} {name} {state} {result}' | grep batchtile-pool
 SH
 chmod +x inside.sh
 timeout 300 "$BT_FLUX" start --test-size=3 bash ./inside.sh "$T" "$POOL" >inside.out 2>inside.err ||
@@ -46,4 +59,11 @@ uris = {json.load(open(f)).get('FLUX_JOB_ID') for d in sys.argv[1:] for f in glo
 assert None not in uris and len(uris) == 16, uris
 PY
 ok "a pool inside flux start --test-size=3 served two clients at once: 16 Flux jobs, values right"
+grep -q "^start rc=0$" inside.out || fail "pool start under Flux: $(cat start.err)"
+[ "$(cat three/rc 2>/dev/null)" = 0 ] || fail "the client of the flux batch pool: $(tail -3 three/err)"
+(cd three && probe_check values r.out | grep -q "^sections 4 wrong 0") || fail "the flux batch pool: values"
+grep -q "waiting for the pool's allocation: Flux job $(cat start.out) " three/err ||
+    grep -q "waiting for the pool's allocation" three/err || echo "note: the pool was live before the client: $(head -2 three/err)"
+grep -q "^pooljobs 1$" inside.out || fail "one pool job (flux batch), completed: $(cat inside.out)"
+ok "pool start under Flux: flux batch job $(cat start.out); a client outside the instance finished on it"
 finish
