@@ -99,7 +99,6 @@ int engine_results_path(const engine_batch *b, long eval, char *out, size_t outs
     return run_workdir_file(&b->cfg->layout, eval, b->cfg->layout.results_file, out, outsz);
 }
 
-
 char *engine_expand_name(const char *tmpl, long eval)
 {
     char buf[PATH_MAX];

@@ -182,8 +182,6 @@ int engine_setup_plans(engine_batch *b)
     return 0;
 }
 
-/* ---- run_execute ------------------------------------------------------- */
-
 
 /* After "an evaluation needs ...": how to get what it needs. */
 static void feasible_hint(const engine_batch *b, const sched_request *q)

@@ -25,7 +25,7 @@
 /* ---- the fake backend ------------------------------------------------------ */
 
 enum { NB = 3, NE = 64, NRUN = 64, NSIG_LOG = 256 };
-enum { OUT_OK = 0, OUT_FAIL, OUT_INFRA, OUT_HANG };
+enum { OUT_OK = 0, OUT_FAIL, OUT_INFRA, OUT_HANG }; /* OUT_FAIL with words: the launcher's */
 
 typedef struct fjob {
     launch_job *job;
@@ -34,6 +34,7 @@ typedef struct fjob {
     int attempt; /* 1 for its first start */
     int ticks;   /* ticks until it completes (with OUT_HANG: never, until signalled) */
     int outcome;
+    const char *words; /* OUT_FAIL: the last line of its stderr, when not the default */
     int ignore_term; /* only SIGKILL ends it */
     int killed;      /* the signal that will end it at the next tick */
     int node;        /* its first slice's node */
@@ -195,6 +196,8 @@ static void fake_write(const fjob *j, int ok)
     assert_non_null(o);
     if (ok)
         fprintf(o, "%ld f\n", 10 * j->eval + j->batch);
+    else if (j->words)
+        fprintf(o, "%s\n", j->words);
     else
         fprintf(o, "fake: failure of %c.%ld\n", 'A' + j->batch, j->eval);
     fclose(o);
@@ -207,6 +210,10 @@ static void fake_process(launch_backend *b)
     if (read(f->tfd, &n, sizeof n) != (ssize_t)sizeof n)
         return; /* no tick yet */
     f->ticks++;
+    /* no test needs a thousand ticks: an engine that never ends one
+     * fails it (here, at least 30 s on) rather than hanging the suite */
+    if (f->ticks > 15000)
+        fail_msg("15000 ticks and the batches are not complete: %d running", f->nrun);
     /* the test's hand, inside the backend's callback as a completion is */
     f->in_process = 1;
     if (f->hook)
@@ -262,6 +269,34 @@ static void fake_destroy(launch_backend *b)
     f->destroyed = 1;
 }
 
+/* The launcher's own words on a failed attempt's stderr: "launcher: step
+ * refused" is the infrastructure's (1), "launcher: no more steps" says the
+ * allocation ends (2), anything else is the program's (0). */
+static int fake_infra(launch_backend *b, const launch_job *job, const char *err_path, char *why,
+                      size_t whysz, char *node, size_t nodesz)
+{
+    (void)b;
+    (void)job;
+    (void)nodesz;
+    FILE *f = fopen(err_path, "r");
+    if (!f)
+        return 0;
+    char line[256] = "";
+    if (!fgets(line, sizeof line, f))
+        line[0] = 0;
+    fclose(f);
+    node[0] = 0;
+    if (strstr(line, "launcher: no more steps")) {
+        snprintf(why, whysz, "no more steps");
+        return 2;
+    }
+    if (strstr(line, "launcher: step refused")) {
+        snprintf(why, whysz, "step refused");
+        return 1;
+    }
+    return 0;
+}
+
 static const launch_ops fake_ops = {
     .name = "fake",
     .start = fake_start,
@@ -269,6 +304,7 @@ static const launch_ops fake_ops = {
     .fd = fake_fd,
     .process = fake_process,
     .destroy = fake_destroy,
+    .infra = fake_infra,
 };
 
 static launch_backend *fake_new(const alloc_resources *res, void *arg)
@@ -312,7 +348,9 @@ static tenv T;
 
 static void path_in(char *out, size_t outsz, const char *name)
 {
-    snprintf(out, outsz, "%s/%s", T.dir, name);
+    char dir[sizeof T.dir];
+    memcpy(dir, T.dir, sizeof dir); /* out may be in T too */
+    snprintf(out, outsz, "%s/%s", dir, name);
 }
 
 /* nnodes nodes of cores/nnodes cores each. */
@@ -418,7 +456,8 @@ static run_config *batch_files(int i, int n)
     c->backend = "local";
     c->mpi = "none";
     c->gpus = -1;
-    snprintf(t->logpath, sizeof t->logpath, "%s/%c.log", T.dir, X);
+    char name[8] = {X, '.', 'l', 'o', 'g', 0};
+    path_in(t->logpath, sizeof t->logpath, name);
     t->log = fopen(t->logpath, "w+");
     assert_non_null(t->log);
     return c;
@@ -765,6 +804,87 @@ static void infra_retries_exhausted(void **state)
     env_fini();
 }
 
+/* The backend's reading of the launcher's words (ops->infra): 2's first
+ * attempt was refused a step (the infrastructure's: run again, no FAIL,
+ * --retries untouched); 3 meets a real failure (the program's: FAIL). */
+static void script_words(fake *f, fjob *j)
+{
+    (void)f;
+    if (j->eval == 2 && j->attempt == 1) {
+        j->outcome = OUT_FAIL;
+        j->words = "launcher: step refused";
+    }
+    if (j->eval == 3) {
+        j->outcome = OUT_FAIL;
+        j->words = "sim: diverged";
+    }
+}
+
+static void infra_from_the_launchers_words(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_words;
+    engine_up();
+    batch_files(0, 4);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_results(0, 4, (int[]){1, 1, 0, 1});
+    assert_int_equal(T.f.starts[0][2], 2);
+    assert_int_equal(T.f.starts[0][3], 1);
+    assert_int_equal(log_count(0, ": FAIL: "), 1);
+    assert_log_has(0, "A.3): FAIL: exit status 1; ");
+    assert_log_has(0, "stderr.txt ends: sim: diverged");
+    jlog j;
+    journal_of(0, &j);
+    int nrec;
+    assert_int_equal(final_of(&j, 2, &nrec)->outcome, REC_OK);
+    assert_int_equal(nrec, 2);
+    for (int k = 0; k < j.n; k++)
+        if (j.r[k].eval == 2 && !j.r[k].final)
+            assert_non_null(strstr(j.r[k].reason, "step refused"));
+    env_fini();
+}
+
+/* The launcher says the allocation ends (ops->infra 2) at 3's end: the
+ * clock's stop, what runs stopped and what waits not started, exit 75. */
+static void script_ending(fake *f, fjob *j)
+{
+    (void)f;
+    j->outcome = OUT_HANG;
+    if (j->eval <= 2)
+        j->outcome = OUT_OK;
+    if (j->eval == 3) {
+        j->ticks = 3;
+        j->outcome = OUT_FAIL;
+        j->words = "launcher: no more steps";
+    }
+}
+
+static void infra_allocation_ending(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_ending;
+    engine_up();
+    batch_files(0, 8);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 75);
+    assert_results(0, 8, (int[]){1, 1, 0, 0, 0, 0, 0, 0});
+    assert_int_equal(T.f.starts[0][3], 1); /* not run again in this allocation */
+    assert_log_has(0, "the allocation is ending (Slurm creates no more steps)");
+    assert_log_has(0, "run the same command in a new allocation to finish them");
+    assert_int_equal(log_count(0, ": FAIL: "), 0);
+    jlog j;
+    journal_of(0, &j);
+    int nrec;
+    for (long e = 3; e <= 8; e++)
+        assert_int_equal(final_of(&j, e, &nrec)->outcome, REC_NOT_RUN);
+    env_fini();
+}
+
 /* ---- --halt soon and now; a stop requested inside a completion ------------------ */
 
 /* Evaluations 1 and 2 fail at the first tick, together; the others take
@@ -833,7 +953,7 @@ static void halt_now_applied_once_by_the_loop(void **state)
         assert_int_equal(signals_to(0, e, SIGTERM), 1);
     assert_int_equal(T.f.nsigs, 2);
     assert_results(0, 6, (int[]){0, 0, 0, 0, 0, 0});
-    assert_int_equal(log_count(0, "--halt now,fail=1: "), 1);
+    assert_int_equal(log_count(0, "--halt now,fail=1: 1 evaluations failed: starting"), 1);
     assert_log_has(0, "--halt now,fail=1: 1 evaluations failed: starting nothing new, stopping "
                       "what runs");
     assert_int_equal(log_count(0, ": FAIL: "), 2); /* 1 and 2; the stopped ones are not run */
@@ -912,7 +1032,9 @@ static void time_limit_never_early(void **state)
     batch_add(0);
     assert_int_equal(run_all(), 0);
     assert_true(last_term_seen.t_term > 0);
-    assert_true(last_term_seen.t_term - last_term_seen.t_start >= 0.25);
+    double ran = last_term_seen.t_term - last_term_seen.t_start;
+    if (ran < 0.25)
+        fail_msg("SIGTERM %.6f s after the start, before -t 0.25s", ran);
     env_fini();
 }
 
@@ -1027,6 +1149,40 @@ static void two_batches_share_the_pool(void **state)
     env_fini();
 }
 
+/* The same where A's evaluations end one at a time (2 to 5 ticks): a core
+ * freed alone fits A's next, never B's; B must still get two in turn, not
+ * wait until A has nothing left to start. */
+static void script_staggered(fake *f, fjob *j)
+{
+    (void)f;
+    j->ticks = j->batch == 0 ? 2 + (int)(j->eval % 4) : 3;
+}
+
+static void two_batches_staggered_not_starved(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    fairness fr = {.total = {24, 6}};
+    T.f.arg = &fr;
+    T.f.script = script_staggered;
+    T.f.hook = hook_fairness;
+    engine_up();
+    batch_files(0, 24);
+    run_config *cb = batch_files(1, 6);
+    cb->req.cores_per_task = 2;
+    batch_add(0);
+    batch_add(1);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_int_equal(T.tb[1].status, 0);
+    assert_results(1, 6, (int[]){1, 1, 1, 1, 1, 1});
+    /* at most A's longest evaluation (5 ticks) and a tick to start */
+    if (fr.worst[0] > 6 || fr.worst[1] > 6)
+        fail_msg("starved: A %d ticks in a row (%d in all), B %d (%d)", fr.worst[0],
+                 fr.starved[0], fr.worst[1], fr.starved[1]);
+    env_fini();
+}
+
 /* ---- cancelling one batch ----------------------------------------------------------- */
 
 /* Once A runs, cancel it (from the backend's tick: a request from anywhere,
@@ -1097,6 +1253,191 @@ static void cancel_one_batch(void **state)
     env_fini();
 }
 
+/* ---- the engine's own stops, timers and signals ------------------------------ */
+
+/* engine_stop(e, 0) once A runs: A finishes every evaluation, and no
+ * batch is taken after it. */
+static void hook_drain(fake *f)
+{
+    int *stopped = f->arg;
+    if (!*stopped && f->running_of[0] >= 1) {
+        *stopped = 1;
+        engine_stop(T.e, 0);
+    }
+}
+
+static void engine_drains(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int stopped = 0;
+    T.f.arg = &stopped;
+    T.f.script = script_slow;
+    T.f.hook = hook_drain;
+    engine_up();
+    batch_files(0, 9);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(stopped, 1);
+    assert_int_equal(T.tb[0].status, 0);
+    assert_results(0, 9, (int[]){1, 1, 1, 1, 1, 1, 1, 1, 1});
+    assert_int_equal(T.f.nsigs, 0);
+    engine_info info;
+    engine_get_info(T.e, &info);
+    assert_true(info.stopping);
+    /* a batch after the drain: refused, said, exit 75 */
+    tbatch *t = &T.tb[1];
+    batch_files(1, 2);
+    int status = -1;
+    assert_null(engine_batch_add(T.e, &t->cfg, T.dir, t->log, on_batch_done, t, &status));
+    assert_int_equal(status, 75);
+    assert_log_has(1, "the allocation is stopping: the batch B.in was not started");
+    assert_int_equal(T.f.nstarts[1], 0);
+    env_fini();
+}
+
+/* engine_stop(e, SIGTERM) once both batches run: both stop as a run on
+ * SIGTERM does (143), each running evaluation signalled once, by the loop. */
+static void hook_stop_term(fake *f)
+{
+    int *stopped = f->arg;
+    if (!*stopped && f->running_of[0] >= 1 && f->running_of[1] >= 1) {
+        *stopped = 1;
+        engine_stop(T.e, SIGTERM);
+    }
+}
+
+static void script_hang(fake *f, fjob *j)
+{
+    (void)f;
+    j->outcome = OUT_HANG;
+}
+
+static void engine_stops_every_batch(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int stopped = 0;
+    T.f.arg = &stopped;
+    T.f.script = script_hang;
+    T.f.hook = hook_stop_term;
+    engine_up();
+    batch_files(0, 5);
+    batch_files(1, 5);
+    batch_add(0);
+    batch_add(1);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(stopped, 1);
+    for (int b = 0; b < 2; b++) {
+        assert_int_equal(T.tb[b].status, 128 + SIGTERM);
+        assert_results(b, 5, (int[]){0, 0, 0, 0, 0});
+        for (long e = 1; e <= 5; e++)
+            if (T.f.starts[b][e])
+                assert_int_equal(signals_to(b, e, SIGTERM), 1);
+        assert_log_has(b, "not run: interrupted by SIGTERM");
+        jlog j;
+        journal_of(b, &j);
+        assert_int_equal(j.interrupted, 1);
+    }
+    assert_int_equal(T.f.nstarts[0] + T.f.nstarts[1], 4);
+    env_fini();
+}
+
+/* The caller's timers: a repeating one runs until removed, a one-shot one
+ * once, a removed one never; engine_quit ends engine_run though a timer
+ * is left, and with none left engine_run returns at once. */
+typedef struct tcount {
+    int every, once, removed, repeat_id;
+} tcount;
+
+static void on_every(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->every++;
+}
+static void on_once(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->once++;
+}
+static void on_removed(engine *e, void *arg)
+{
+    (void)e;
+    ((tcount *)arg)->removed++;
+}
+
+static void quit_when_done(engine_batch *b, int status, void *arg)
+{
+    on_batch_done(b, status, arg);
+    engine_quit(T.e);
+}
+
+static void timers_and_quit(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    T.f.script = script_slow;
+    engine_up();
+    tcount n = {0};
+    n.repeat_id = engine_timer_add(T.e, 0.001, 0.001, on_every, &n);
+    int once = engine_timer_add(T.e, 0, 0, on_once, &n);
+    int gone = engine_timer_add(T.e, 0, 0, on_removed, &n);
+    assert_true(n.repeat_id > 0 && once > 0 && gone > 0);
+    assert_true(n.repeat_id != once && once != gone);
+    engine_timer_remove(T.e, gone);
+    batch_files(0, 8);
+    tbatch *t = &T.tb[0];
+    int status = -1;
+    t->b = engine_batch_add(T.e, &t->cfg, T.dir, t->log, quit_when_done, t, &status);
+    assert_non_null(t->b);
+    assert_int_equal(run_all(), 0); /* returns: engine_quit, the repeating timer left */
+    assert_int_equal(t->status, 0);
+    assert_true(n.every >= 1);
+    assert_int_equal(n.once, 1);
+    assert_int_equal(n.removed, 0);
+    engine_timer_remove(T.e, n.repeat_id);
+    int every = n.every;
+    assert_int_equal(engine_run(T.e), 0); /* nothing left: at once */
+    assert_int_equal(n.every, every);
+    env_fini();
+}
+
+/* signals 1: the scheduler's warning (SIGUSR1) stops every batch as the
+ * clock does: what runs stopped, the rest not started, exit 75. */
+static void hook_warning(fake *f)
+{
+    int *raised = f->arg;
+    if (!*raised && f->nstarts[0] >= 6) {
+        *raised = 1;
+        raise(SIGUSR1); /* blocked: read from the engine's signalfd */
+    }
+}
+
+static void scheduler_warning(void **state)
+{
+    (void)state;
+    env_init(1, 4);
+    int raised = 0;
+    T.f.arg = &raised;
+    T.f.script = script_clock;
+    T.f.hook = hook_warning;
+    T.ec.signals = 1;
+    engine_up();
+    batch_files(0, 8);
+    batch_add(0);
+    assert_int_equal(run_all(), 0);
+    assert_int_equal(raised, 1);
+    assert_int_equal(T.tb[0].status, 75);
+    assert_int_equal(T.f.nstarts[0], 6);
+    for (long e = 3; e <= 6; e++)
+        assert_int_equal(signals_to(0, e, SIGTERM), 1);
+    assert_results(0, 8, (int[]){1, 1, 0, 0, 0, 0, 0, 0});
+    assert_log_has(0, "SIGUSR1: the scheduler says the allocation ends soon: 2 evaluations not "
+                      "started, 4 stopped; run the same command in a new allocation");
+    assert_int_equal(log_count(0, ": FAIL: "), 0);
+    env_fini();
+}
+
 int main(void)
 {
     alarm(600); /* a loop that never ends fails the test instead of hanging it */
@@ -1104,13 +1445,20 @@ int main(void)
         cmocka_unit_test(retries),
         cmocka_unit_test(infra_node_taken_out),
         cmocka_unit_test(infra_retries_exhausted),
+        cmocka_unit_test(infra_from_the_launchers_words),
+        cmocka_unit_test(infra_allocation_ending),
         cmocka_unit_test(halt_soon),
         cmocka_unit_test(halt_now_applied_once_by_the_loop),
         cmocka_unit_test(time_limits),
         cmocka_unit_test(time_limit_never_early),
         cmocka_unit_test(clock_stop_not_run),
         cmocka_unit_test(two_batches_share_the_pool),
+        cmocka_unit_test(two_batches_staggered_not_starved),
         cmocka_unit_test(cancel_one_batch),
+        cmocka_unit_test(engine_drains),
+        cmocka_unit_test(engine_stops_every_batch),
+        cmocka_unit_test(timers_and_quit),
+        cmocka_unit_test(scheduler_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
