@@ -27,3 +27,6 @@ bash "$here/sharedfs.sh" "$build" 1000 3
 echo
 echo "== scale: 10,000 and 1,000,000 trivial evaluations: peak memory, time per evaluation"
 bash "$here/scale.sh" "$build" 10000 1000000
+echo
+echo "== a whole study in one allocation: 20 batches of 8 through one pool vs 20 salloc ... batchtile run"
+bash "$here/pool.sh" "$build" 20 8 0.2

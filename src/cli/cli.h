@@ -22,6 +22,18 @@ int cli_run(int argc, char **argv);
 int cli_resources(int argc, char **argv);
 int cli_study(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_pool(int argc, char **argv);
+
+/* `batchtile run`'s options and arguments (argv[0] "run") into cfg, whose
+ * strings point into argv; what run does with --pool into x (NULL: not
+ * wanted). -1 to go on, else the exit status (help shown, or a usage error
+ * printed). */
+typedef struct cli_run_extra {
+    const char *pool;        /* --pool DIR, NULL none */
+    int pool_at, pool_words; /* where it is in argv */
+} cli_run_extra;
+struct run_config;
+int cli_run_parse(int argc, char **argv, struct run_config *cfg, cli_run_extra *x);
 
 /* Print "batchtile CMD: MSG" and a pointer to --help; returns BT_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

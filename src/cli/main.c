@@ -22,6 +22,7 @@ static const struct {
     {"join", cli_join, "collect the work directories' results into a batch results file"},
     {"study", cli_study, "run a Dakota sampling study through the batch interface"},
     {"report", cli_report, "summarise a run from its journal; draw its Gantt chart"},
+    {"pool", cli_pool, "a pool: one allocation serving a whole study's batches"},
     {"resources", cli_resources, "print the nodes, cores and GPUs batchtile finds here"},
 };
 

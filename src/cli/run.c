@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "pool/client.h"
 #include "dakota/dakota.h"
 #include "engine/engine.h"
 #include "run/orch.h"
@@ -104,6 +106,12 @@ static const char usage[] =
     "                           endless JSON re-send), run nothing, write no results\n"
     "                           file and exit 5, so that Dakota stops (default 2; 0 off)\n"
     "\n"
+    "A whole study in one allocation:\n"
+    "      --pool DIR           hand the batch to the pool serving DIR (batchtile pool),\n"
+    "                           with these options and this directory, wait, and exit\n"
+    "                           as run would; where none serves DIR and DIR records\n"
+    "                           how ('pool start'), start one\n"
+    "\n"
     "Output:\n"
     "      --progress           a live progress line (default when stderr is a terminal)\n"
     "      --no-progress        no progress line\n"
@@ -153,6 +161,7 @@ enum {
     O_SUBMIT_URI,
     O_CANCEL_SUBMITTED,
     O_RESEND_LIMIT,
+    O_POOL,
 };
 
 /* --deadline: a duration from now (as -t), @SECONDS since the epoch, or a
@@ -219,7 +228,24 @@ static int one_of(const char *opt, const char *v, const char *const *ok)
     return -1;
 }
 
-int cli_run(int argc, char **argv)
+/* --pool DIR: the batch goes to the pool serving DIR with these very
+ * arguments, less --pool; the progress line is ours, drawn from the counts
+ * the pool writes. */
+static int pool_run(const char *dir, int argc, char **argv, int at, int words, int progress)
+{
+    char **v = calloc((size_t)argc + 1, sizeof *v);
+    if (!v)
+        return BT_EXIT_SYSTEM;
+    int n = 0;
+    for (int i = 1; i < argc; i++)
+        if (i < at || i >= at + words)
+            v[n++] = argv[i];
+    int st = pool_client_run(dir, n, v, progress > 0 || (progress < 0 && isatty(2)));
+    free(v);
+    return st;
+}
+
+int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
 {
     static const struct option opts[] = {
         CLI_LAYOUT_OPTIONS,
@@ -260,6 +286,7 @@ int cli_run(int argc, char **argv)
         {"submit-uri", required_argument, NULL, O_SUBMIT_URI},
         {"cancel-submitted", no_argument, NULL, O_CANCEL_SUBMITTED},
         {"resend-limit", required_argument, NULL, O_RESEND_LIMIT},
+        {"pool", required_argument, NULL, O_POOL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -282,6 +309,10 @@ int cli_run(int argc, char **argv)
     c.mpi = "auto";
     c.gpus = -1;
     int opt;
+    cli_run_extra none;
+    if (!x)
+        x = &none;
+    memset(x, 0, sizeof *x);
     optind = 1;
     opterr = 0;
     /* '+': options end at COMMAND, whose own options are its business */
@@ -441,6 +472,11 @@ int cli_run(int argc, char **argv)
         case O_JOBLOG:
             c.joblog_path = optarg;
             break;
+        case O_POOL:
+            x->pool = optarg;
+            x->pool_words = optarg == argv[optind - 1] ? 2 : 1;
+            x->pool_at = optind - x->pool_words;
+            break;
         case 'h':
             fputs(usage, stdout);
             return BT_EXIT_OK;
@@ -465,5 +501,18 @@ int cli_run(int argc, char **argv)
     c.results_path = argv[argc - 1];
     c.layout = L.layout;
     c.results_format = L.results_format;
+    *out = c;
+    return -1;
+}
+
+int cli_run(int argc, char **argv)
+{
+    run_config c;
+    cli_run_extra x;
+    int r = cli_run_parse(argc, argv, &c, &x);
+    if (r >= 0)
+        return r;
+    if (x.pool)
+        return pool_run(x.pool, argc, argv, x.pool_at, x.pool_words, c.progress);
     return engine_execute(&c);
 }
