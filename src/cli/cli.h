@@ -22,6 +22,7 @@ int cli_run(int argc, char **argv);
 int cli_resources(int argc, char **argv);
 int cli_study(int argc, char **argv);
 int cli_report(int argc, char **argv);
+int cli_agent(int argc, char **argv);
 
 /* Print "batchtile CMD: MSG" and a pointer to --help; returns BT_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -23,6 +23,7 @@ static const struct {
     {"study", cli_study, "run a Dakota sampling study through the batch interface"},
     {"report", cli_report, "summarise a run from its journal; draw its Gantt chart"},
     {"resources", cli_resources, "print the nodes, cores and GPUs batchtile finds here"},
+    {"agent", cli_agent, "the node agent `run` starts on each node (not for use by hand)"},
 };
 
 static void help(FILE *f)

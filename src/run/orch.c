@@ -892,9 +892,11 @@ static void classify_infra(orch *o, ev_state *e, const launch_status *st, char *
     e->not_run = 1;
     e->infra_tries++;
     snprintf(why, whysz, "the infrastructure: %s", iwhy);
-    if (r == 2) {
-        /* the allocation itself is ending: what remains is for the next one */
-        begin_clock_stop(o, 1, "the allocation is ending (Slurm creates no more steps)");
+    if (r == 2 || r == 3) {
+        /* the allocation itself is ending (2), or starts no more jobs (3, a
+         * step limit: what runs may finish): what remains is for the next one */
+        begin_clock_stop(o, r == 2, r == 2 ? "the allocation is ending (Slurm creates no more steps)"
+                                           : iwhy);
         return;
     }
     for (int i = 0; node[0] && i < o->res.nnodes; i++)
@@ -1623,19 +1625,29 @@ int run_execute(const run_config *c)
     if (launch_tree_init(o->token, sizeof o->token) < 0)
         ut_err("no watchdog (%s): should batchtile be killed, its evaluations may survive it",
                strerror(errno));
-    launch_options lo = {c->mpi, 1, c->grace};
-    for (int k = 0; k < o->nplans; k++)
-        if (o->plans[k].nused && !o->plans[k].submit && o->plans[k].req.ntasks > lo.ntasks)
-            lo.ntasks = o->plans[k].req.ntasks;
+    launch_options lo = {c->mpi, 1, c->grace, 0, 0};
+    for (int k = 0; k < o->nplans; k++) {
+        const sched_request *q = &o->plans[k].req;
+        if (!o->plans[k].nused || o->plans[k].submit)
+            continue;
+        lo.ntasks = q->ntasks > lo.ntasks ? q->ntasks : lo.ntasks;
+        lo.max_nodes = q->nodes > lo.max_nodes ? q->nodes : lo.max_nodes;
+        int cores = q->exclusive ? 1 : q->ntasks * q->cores_per_task;
+        lo.max_cores = cores > lo.max_cores ? cores : lo.max_cores;
+    }
+    const char *how = c->launch ? c->launch : "auto";
+    errno = 0;
     if (strcmp(backend, "local") == 0)
         o->be = launch_local_new(&o->res, &lo, msg, sizeof msg);
+    else if (strcmp(how, "steps") != 0)
+        o->be = launch_agent_new(&o->res, &lo, strcmp(how, "agents") == 0, msg, sizeof msg);
     else if (strcmp(backend, "slurm") == 0)
         o->be = launch_slurm_new(&o->res, &lo, msg, sizeof msg);
     else if (strcmp(backend, "flux") == 0)
         o->be = launch_flux_new(&o->res, &lo, msg, sizeof msg);
     if (!o->be) {
         ut_err("%s", msg);
-        status = 3;
+        status = errno == EINVAL ? 1 : 3; /* --launch agents for a multi-node batch: usage */
         goto out;
     }
     o->be->done = on_done;
