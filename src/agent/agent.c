@@ -276,6 +276,9 @@ static int handshake(agent *A)
     char msg[8192] = "", where[300];
     snprintf(where, sizeof where, "batchtile agent on %s", A->node);
     int rc = proto_hello_check(hello, "agent", where, msg, sizeof msg) < 0 ? 1 : 0;
+    const char *name = json_string_value(json_object_get(hello, "node"));
+    if (rc == 0 && name && name[0]) /* the allocation's name for this node */
+        snprintf(A->node, sizeof A->node, "%s", name);
     if (rc == 0 && setup(A, hello, msg, sizeof msg) < 0)
         rc = 3;
     json_decref(hello);

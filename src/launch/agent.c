@@ -61,6 +61,7 @@ typedef struct agent_be {
     launch_backend base;
     launch_backend *inner; /* steps or Flux jobs: multi-node evaluations */
     int agents_only;
+    int tasks_inner; /* multi-task evaluations are the inner backend's (--mpi none, pmi2...) */
     agent_conn *a;
     int n;
     int ep, tfd, armed;
@@ -245,7 +246,7 @@ static int agent_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
 {
     agent_be *A = (agent_be *)b;
     const sched_placement *pl = j->place;
-    if (pl->nslices != 1) {
+    if (pl->nslices != 1 || (A->tasks_inner && j->req->ntasks > 1)) {
         if (A->agents_only || !A->inner) {
             snprintf(msg, msgsz, "--launch agents: evaluation %ld spans %d nodes", j->eval,
                      pl->nslices);
@@ -713,6 +714,9 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
     A->base.ops = &agent_ops;
     A->base.res = res;
     A->agents_only = agents_only;
+    /* --mpi none (copies) or an srun plugin: srun starts a multi-task one,
+     * as with steps; under agents, mpiexec does */
+    A->tasks_inner = !agents_only && strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0;
     A->ep = epoll_create1(EPOLL_CLOEXEC);
     A->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     struct epoll_event ev = {.events = EPOLLIN};

@@ -13,9 +13,9 @@
 #define BT_VERSION "unknown"
 #endif
 
-int proto_version(void)
+int proto_version(const char *role)
 {
-    const char *v = getenv("BATCHTILE_AGENT_PROTOCOL");
+    const char *v = strcmp(role, "agent") == 0 ? getenv("BATCHTILE_AGENT_PROTOCOL") : NULL;
     return v && *v ? atoi(v) : PROTO_VERSION;
 }
 
@@ -147,7 +147,7 @@ void proto_in_free(proto_in *in)
 
 json_t *proto_hello(const char *role, const char *node, json_t *extra)
 {
-    json_t *h = json_pack("{s:s, s:i, s:s, s:s}", "hello", role, "protocol", proto_version(),
+    json_t *h = json_pack("{s:s, s:i, s:s, s:s}", "hello", role, "protocol", proto_version(role),
                           "version", BT_VERSION, "node", node ? node : "");
     if (h && extra)
         json_object_update(h, extra);
@@ -166,10 +166,10 @@ int proto_hello_check(const json_t *hello, const char *me, const char *where, ch
                              "install the same batchtile on every node", where);
         return -1;
     }
-    if (proto != proto_version()) {
+    if (proto != proto_version(me)) {
         snprintf(msg, msgsz, "batchtile %s %s%s%s speaks protocol %d, this %s %d: install the "
                              "same batchtile on every node",
-                 role, version, node[0] ? " on " : "", node, proto, me, proto_version());
+                 role, version, node[0] ? " on " : "", node, proto, me, proto_version(me));
         return -1;
     }
     return 0;

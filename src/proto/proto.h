@@ -8,10 +8,11 @@
 #include <jansson.h>
 #include <stddef.h>
 
-/* The protocol version this batchtile speaks (BATCHTILE_AGENT_PROTOCOL
- * overrides it, for the tests of a mismatch). */
+/* The protocol version this batchtile speaks as role ("driver", "agent");
+ * an agent's BATCHTILE_AGENT_PROTOCOL overrides it, for the tests of a
+ * mismatch. */
 #define PROTO_VERSION 1
-int proto_version(void);
+int proto_version(const char *role);
 /* This batchtile's version ("0.3.0"). */
 const char *proto_bt_version(void);
 
