@@ -497,7 +497,20 @@ static int start_srun(agent_be *A, agent_conn *c, const char *self, char *msg, s
     posix_spawnattr_setpgroup(&at, 0);
     posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
                                       POSIX_SPAWN_SETSIGDEF);
-    int rc = posix_spawn(&c->pid, srun, &fa, &at, a.v, environ);
+    /* without the run's token: the driver's watchdog leaves srun and the
+     * agent alone, and a dead driver's agent sees its input end */
+    size_t ne = 0;
+    while (environ[ne])
+        ne++;
+    char **env = calloc(ne + 1, sizeof *env);
+    int rc = ENOMEM;
+    if (env) {
+        for (size_t i = 0, k = 0; i < ne; i++)
+            if (strncmp(environ[i], "BATCHTILE_RUN=", 14) != 0)
+                env[k++] = environ[i];
+        rc = posix_spawn(&c->pid, srun, &fa, &at, a.v, env);
+        free(env);
+    }
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     ut_argv_free(a.v);
@@ -616,6 +629,7 @@ static int start_rexec(agent_be *A, agent_conn *c, const char *self, char *msg, 
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
+    flux_cmd_unsetenv(cmd, "BATCHTILE_RUN"); /* as for srun above */
     flux_subprocess_ops_t ops = {0};
     ops.on_state_change = flux_on_state;
     ops.on_stdout = flux_on_output;
@@ -753,6 +767,8 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
     }
 #endif
     for (int i = 0; i < res->nnodes; i++) {
+        if (res->nodes[i].ncores <= 0)
+            continue; /* down (a Flux rank drained or offline): takes no work */
         agent_conn *c = &A->a[A->n++];
         c->node = i;
         c->wfd = c->rfd = -1;
