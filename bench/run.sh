@@ -27,3 +27,6 @@ bash "$here/sharedfs.sh" "$build" 1000 3
 echo
 echo "== scale: 10,000 and 1,000,000 trivial evaluations: peak memory, time per evaluation"
 bash "$here/scale.sh" "$build" 10000 1000000
+echo
+echo "== node agents: 3,000 trivial evaluations on the 3-node Slurm test cluster vs local; 1,000 under Flux agents vs a Flux job each"
+bash "$here/agents.sh" "$build" 3000 1000 3
