@@ -743,7 +743,9 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
             goto fail;
         A->inner->done = inner_done;
         A->inner->done_arg = A;
-        A->base.release_delay = A->inner->release_delay;
+        /* no hold of a finished evaluation's cores (the inner backend's
+         * release_delay): an agent's evaluation frees them at once, and a
+         * step that comes too early waits in srun, it does not fail */
         A->base.ops = &agent_ops_infra;
         int ifd = A->inner->ops->fd(A->inner);
         if (ifd >= 0) {
