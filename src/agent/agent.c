@@ -238,6 +238,10 @@ static int setup(agent *A, json_t *hello, char *msg, size_t msgsz)
     alloc_node *n = &A->res.nodes[0];
     size_t ng = json_array_size(gpus);
     if (ng > 0) {
+        for (int g = 0; g < n->ngpus; g++)
+            free(n->gpu_ids[g]);
+        free(n->gpu_ids);
+        n->ngpus = 0;
         n->gpu_ids = calloc(ng, sizeof *n->gpu_ids);
         for (size_t i = 0; n->gpu_ids && i < ng; i++) {
             const char *s = json_string_value(json_array_get(gpus, i));
