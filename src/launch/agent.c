@@ -342,6 +342,10 @@ static void agent_process(launch_backend *b)
     /* the inner backend's children (steps) and our sruns are reaped there */
     if (A->inner)
         A->inner->ops->process(A->inner);
+    else
+        for (int i = 0; i < A->n; i++) /* our sruns, once they end */
+            if (A->a[i].pid > 0 && waitpid(A->a[i].pid, NULL, WNOHANG) == A->a[i].pid)
+                A->a[i].pid = 0;
     for (int round = 0; round < 64; round++) {
         struct epoll_event evs[64];
         int n = epoll_wait(A->ep, evs, 64, 0);
