@@ -35,6 +35,11 @@ mkdir mpi && cd mpi
 python3 "$BT_TESTS/integration/make_batch.py" 3 --asv 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >batch.in
 batchtile run --launch agents -n 2 -- text_book_par batch.in results.out 2>err; echo "mpi rc=$?"
 cd ..
+# an agent of another protocol: refused
+mkdir mismatch && cd mismatch
+python3 "$BT_TESTS/integration/make_batch.py" 2 >batch.in
+BATCHTILE_AGENT_PROTOCOL=7 batchtile run --launch agents -- probe batch.in results.out 2>err; echo "mismatch rc=$?"
+cd ..
 # kill -9 the agent of rank 1 once evaluations run
 mkdir agentkill && cd agentkill
 python3 "$BT_TESTS/integration/make_batch.py" 30 --sleep 0.5 >batch.in
@@ -95,6 +100,12 @@ for e in 1 2 3; do
     [ "$(grep -c 'rank [01] of 2' mpi/workdir.$e/stdout.txt)" = 2 ] || fail "-n 2: $(cat mpi/workdir.$e/stdout.txt)"
 done
 ok "-n 2 text_book_par under a Flux agent: one 2-rank program"
+
+grep -q "mismatch rc=3" inside.out || fail "protocol mismatch: exit 3: $(grep mismatch inside.out)"
+grep -q "speaks protocol 7, this driver 1: install the same batchtile on every node" mismatch/err ||
+    fail "protocol mismatch: $(cat mismatch/err)"
+[ -e mismatch/workdir.1 ] && fail "protocol mismatch: something ran"
+ok "a Flux agent of another protocol: refused, nothing run"
 
 grep -q "killed agent" inside.out || fail "agentkill: no agent of rank 1 found"
 grep -q "agentkill rc=0" inside.out || fail "agentkill: $(cat agentkill/err)"
