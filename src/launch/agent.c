@@ -27,6 +27,7 @@
 
 #include "backend.h"
 #include "proto/proto.h"
+#include "util/log.h"
 #include "util/proc.h"
 
 #ifdef BT_HAVE_FLUX
@@ -49,6 +50,7 @@ typedef struct agent_conn {
     int up;        /* said hello and not gone */
     int hello;     /* its hello came */
     int eof;       /* its output ended */
+    int dead;      /* ended before its hello: its node takes no work */
     char version[64];
 } agent_conn;
 
@@ -666,7 +668,7 @@ static int await_hellos(agent_be *A, char *msg, size_t msgsz)
         int waiting = 0;
         for (int i = 0; i < A->n; i++) {
             agent_conn *c = &A->a[i];
-            if (c->hello)
+            if (c->hello || c->dead)
                 continue;
             if (c->rfd >= 0) {
                 int r = proto_read(&c->in, c->rfd);
@@ -677,15 +679,28 @@ static int await_hellos(agent_be *A, char *msg, size_t msgsz)
             if (h < 0)
                 return -1;
             if (h == 1 && c->eof) {
-                snprintf(msg, msgsz, "the agent on %s ended before it said hello (see srun's "
-                                     "words above; is batchtile installed there?)",
-                         A->base.res->nodes[c->node].name);
-                return -1;
+                /* its node takes no work: the first evaluation placed there
+                 * fails as the infrastructure's, and the node is marked down */
+                ut_err("the agent on %s ended before it said hello (see the launcher's words "
+                       "above; is this batchtile installed there?): no evaluations run there",
+                       A->base.res->nodes[c->node].name);
+                c->dead = 1;
+                if (c->rfd >= 0) {
+                    epoll_ctl(A->ep, EPOLL_CTL_DEL, c->rfd, NULL);
+                    close(c->rfd);
+                    c->rfd = -1;
+                }
+                continue;
             }
             waiting += h == 1;
         }
-        if (!waiting)
-            return 0;
+        if (!waiting) {
+            for (int i = 0; i < A->n; i++)
+                if (A->a[i].up)
+                    return 0;
+            snprintf(msg, msgsz, "no agent started (is this batchtile installed on the nodes?)");
+            return -1;
+        }
         if (now_wall() > until) {
             snprintf(msg, msgsz, "the agents did not answer in 300 s");
             return -1;
