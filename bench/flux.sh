@@ -1,7 +1,7 @@
 #!/bin/bash
 # Flux throughput: N trivial evaluations on one Flux instance
 # (flux start --test-size=3), three drivers in the same invocation:
-#   batchtile        batchtile run (the Flux backend)
+#   batchtile        batchtile run --launch steps (the Flux backend, a job each)
 #   python_executor  bench/flux_executor_driver.py, a driver written the way
 #                    the reference workflow's is (FluxExecutor)
 #   flux_bulk        Flux's own bulk submission over the same pre-split
@@ -32,7 +32,7 @@ set -eu
 build=$1 here=$2 sizes=$3 reps=$4
 sections() { python3 "$here/../tests/integration/dakota_sections.py" "$1"; }
 run_batchtile() {
-    /usr/bin/time -o t -f '%e %U %S %M' "$build/src/batchtile" run --no-progress -- \
+    /usr/bin/time -o t -f '%e %U %S %M' "$build/src/batchtile" run --launch steps --no-progress -- \
         "$build/bench/trivial_sim" ../batch.in results.out 2>err
     [ "$(sections results.out)" = "$n" ] || { echo "batchtile: wrong results: $(tail -3 err)" >&2; exit 1; }
 }

@@ -30,3 +30,5 @@ bash "$here/scale.sh" "$build" 10000 1000000
 echo
 echo "== a whole study in one allocation: 20 batches of 8 through one pool vs 20 salloc ... batchtile run"
 bash "$here/pool.sh" "$build" 20 8 0.2
+echo "== node agents: 3,000 trivial evaluations on the 3-node Slurm test cluster vs local; 1,000 under Flux agents vs a Flux job each"
+bash "$here/agents.sh" "$build" 3000 1000 3

@@ -22,7 +22,7 @@ p=$("$bt" resources | awk '$1 == "slurm" {print $3}')
 now() { date +%s.%N; }
 for r in $(seq "$reps"); do
     rm -rf run && mkdir run && cd run
-    t0=$(now); "$bt" run --no-progress -- "$sim" ../batch.in results.out 2>/dev/null; t1=$(now)
+    t0=$(now); "$bt" run --launch steps --no-progress -- "$sim" ../batch.in results.out 2>/dev/null; t1=$(now)
     retries=$(cat workdir.*/stderr.txt | grep -c "temporarily disabled" || true)
     echo "batchtile $(echo "$t1 - $t0" | bc) $retries"
     cd ..

@@ -23,6 +23,7 @@ int cli_resources(int argc, char **argv);
 int cli_study(int argc, char **argv);
 int cli_report(int argc, char **argv);
 int cli_pool(int argc, char **argv);
+int cli_agent(int argc, char **argv);
 
 /* `batchtile run`'s options and arguments (argv[0] "run") into cfg, whose
  * strings point into argv; what run does with --pool into x (NULL: not

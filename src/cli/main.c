@@ -24,6 +24,7 @@ static const struct {
     {"report", cli_report, "summarise a run from its journal; draw its Gantt chart"},
     {"pool", cli_pool, "a pool: one allocation serving a whole study's batches"},
     {"resources", cli_resources, "print the nodes, cores and GPUs batchtile finds here"},
+    {"agent", cli_agent, "the node agent `run` starts on each node (not for use by hand)"},
 };
 
 static void help(FILE *f)

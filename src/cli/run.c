@@ -52,6 +52,10 @@ static const char usage[] =
     "      --backend B          auto, local, slurm or flux (default auto)\n"
     "      --mpi M              auto, none, mpiexec, srun, flux, or an srun MPI plugin\n"
     "                           such as pmi2 (default auto)\n"
+    "      --launch L           under Slurm or Flux: agents (one batchtile agent per\n"
+    "                           node runs the evaluations), steps (a job step or\n"
+    "                           Flux job each) or auto (agents for one-node\n"
+    "                           evaluations; the default)\n"
     "      --cores N            cores the local backend may use (default: detected)\n"
     "      --gpus N             GPUs the local backend may use (default: detected)\n"
     "      --max-running N      at most N evaluations at once (default: as many as fit)\n"
@@ -132,6 +136,7 @@ enum {
     O_EXCLUSIVE = CLI_OPT_FIRST_FREE,
     O_BACKEND,
     O_MPI,
+    O_LAUNCH,
     O_STDOUT,
     O_STDERR,
     O_TEMPLATE,
@@ -257,6 +262,7 @@ int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
         {"exclusive", no_argument, NULL, O_EXCLUSIVE},
         {"backend", required_argument, NULL, O_BACKEND},
         {"mpi", required_argument, NULL, O_MPI},
+        {"launch", required_argument, NULL, O_LAUNCH},
         {"stdout", required_argument, NULL, O_STDOUT},
         {"stderr", required_argument, NULL, O_STDERR},
         {"template-dir", required_argument, NULL, O_TEMPLATE},
@@ -291,6 +297,7 @@ int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
         {NULL, 0, NULL, 0},
     };
     static const char *const backends[] = {"auto", "local", "slurm", "flux", NULL};
+    static const char *const launches[] = {"auto", "agents", "steps", NULL};
     cli_layout L = {RUN_LAYOUT_DEFAULT, -1};
     run_config c;
     memset(&c, 0, sizeof c);
@@ -307,6 +314,7 @@ int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
     c.journal_path = "batchtile.journal";
     c.backend = "auto";
     c.mpi = "auto";
+    c.launch = "auto";
     c.gpus = -1;
     int opt;
     cli_run_extra none;
@@ -351,6 +359,10 @@ int cli_run_parse(int argc, char **argv, run_config *out, cli_run_extra *x)
         case O_BACKEND:
             r = one_of("--backend", optarg, backends);
             c.backend = optarg;
+            break;
+        case O_LAUNCH:
+            r = one_of("--launch", optarg, launches);
+            c.launch = optarg;
             break;
         case O_MPI:
             /* auto, none, mpiexec, srun, flux, or an srun MPI plugin (pmi2,

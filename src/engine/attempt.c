@@ -398,9 +398,11 @@ static void classify_infra(engine_batch *b, ev_state *ev, const launch_status *s
     ev->not_run = 1;
     ev->infra_tries++;
     snprintf(why, whysz, "the infrastructure: %s", iwhy);
-    if (r == 2) {
-        /* the allocation itself is ending: what remains is for the next one */
-        engine_clock_stop(b, 1, "the allocation is ending (Slurm creates no more steps)");
+    if (r == 2 || r == 3) {
+        /* the allocation itself is ending (2), or starts no more jobs (3, a
+         * step limit: what runs may finish): what remains is for the next one */
+        engine_clock_stop(b, r == 2,
+                          r == 2 ? "the allocation is ending (Slurm creates no more steps)" : iwhy);
         return;
     }
     for (int i = 0; node[0] && i < b->eng->res.nnodes; i++)

@@ -166,13 +166,18 @@ int engine_batch_setup(engine_batch *b, engine *e)
     return 0;
 }
 
-int engine_batch_ntasks(const engine_batch *b)
+void engine_batch_shape(const engine_batch *b, engine_shape *out)
 {
-    int n = 1;
-    for (int k = 0; k < b->nplans; k++)
-        if (b->plans[k].nused && !b->plans[k].submit && b->plans[k].req.ntasks > n)
-            n = b->plans[k].req.ntasks;
-    return n;
+    *out = (engine_shape){1, 0, 0};
+    for (int k = 0; k < b->nplans; k++) {
+        const sched_request *q = &b->plans[k].req;
+        if (!b->plans[k].nused || b->plans[k].submit)
+            continue;
+        int cores = q->exclusive ? 1 : q->ntasks * q->cores_per_task;
+        out->ntasks = q->ntasks > out->ntasks ? q->ntasks : out->ntasks;
+        out->nodes = q->nodes > out->nodes ? q->nodes : out->nodes;
+        out->cores = cores > out->cores ? cores : out->cores;
+    }
 }
 
 int engine_batch_begin(engine_batch *b)
@@ -429,9 +434,11 @@ engine_batch *engine_batch_add(engine *e, const run_config *cfg, const char *cfg
         engine_batch_release(b);
         return NULL;
     }
-    if (engine_start(e, engine_batch_ntasks(b), msg, sizeof msg) < 0) {
+    engine_shape need;
+    engine_batch_shape(b, &need);
+    if (engine_start(e, &need, msg, sizeof msg) < 0) {
         engine_log(b, "%s", msg);
-        *status = 3;
+        *status = errno == EINVAL ? 1 : 3; /* --launch agents, a multi-node batch */
         engine_batch_release(b);
         return NULL;
     }

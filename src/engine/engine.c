@@ -102,7 +102,7 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
     return e;
 }
 
-int engine_start(engine *e, int ntasks, char *msg, size_t msgsz)
+int engine_start(engine *e, const engine_shape *need, char *msg, size_t msgsz)
 {
     if (e->started)
         return 0;
@@ -115,14 +115,24 @@ int engine_start(engine *e, int ntasks, char *msg, size_t msgsz)
             ut_log(e->log, "no watchdog (%s): should batchtile be killed, its evaluations may "
                    "survive it", strerror(errno));
     }
-    launch_options lo = {c->mpi ? c->mpi : "auto", ntasks > c->ntasks_max ? ntasks : c->ntasks_max,
-                         c->grace, e->have_tree ? &e->tree : NULL};
+    launch_options lo = {c->mpi ? c->mpi : "auto",
+                         need->ntasks > c->ntasks_max ? need->ntasks : c->ntasks_max,
+                         c->grace,
+                         need->nodes,
+                         need->cores,
+                         e->have_tree ? &e->tree : NULL};
     if (lo.ntasks < 1)
         lo.ntasks = 1;
+    /* --launch: one agent per node for what fits on one (the default), or a
+     * step / Flux job each */
+    const char *how = c->launch ? c->launch : "auto";
+    errno = 0;
     if (c->backend_new)
         e->be = c->backend_new(&e->res, c->backend_arg);
     else if (strcmp(e->backend, "local") == 0)
         e->be = launch_local_new(&e->res, &lo, msg, msgsz);
+    else if (strcmp(how, "steps") != 0)
+        e->be = launch_agent_new(&e->res, &lo, strcmp(how, "agents") == 0, msg, msgsz);
     else if (strcmp(e->backend, "slurm") == 0)
         e->be = launch_slurm_new(&e->res, &lo, msg, msgsz);
     else if (strcmp(e->backend, "flux") == 0)
@@ -152,7 +162,8 @@ int engine_start(engine *e, int ntasks, char *msg, size_t msgsz)
 engine *engine_new(const engine_config *cfg, int *status, char *msg, size_t msgsz)
 {
     engine *e = engine_open(cfg, 1, status, msg, msgsz);
-    if (e && engine_start(e, cfg->ntasks_max, msg, msgsz) < 0) {
+    engine_shape need = {cfg->ntasks_max, 0, 0};
+    if (e && engine_start(e, &need, msg, msgsz) < 0) {
         *status = 3;
         engine_free(e);
         return NULL;

@@ -216,7 +216,12 @@ const char *engine_signame(int sig);
 engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg, size_t msgsz);
 /* The watchdog, the backend (for evaluations of up to ntasks tasks) and
  * the clock. 0, or -1 with msg set. */
-int engine_start(engine *e, int ntasks, char *msg, size_t msgsz);
+/* What the evaluations ask for at most (the backends check their launcher,
+ * --launch agents its nodes): ntasks 1 and nodes 0 when unknown. */
+typedef struct engine_shape {
+    int ntasks, nodes, cores;
+} engine_shape;
+int engine_start(engine *e, const engine_shape *need, char *msg, size_t msgsz);
 /* Add to / take from the running set. */
 int engine_running_add(engine *e, ev_state *ev);
 void engine_running_remove(engine *e, ev_state *ev);
@@ -235,7 +240,7 @@ engine_batch *engine_batch_open(const run_config *cfg, const char *cfg_dir, FILE
  * results spill (dry: --dry-run, printed instead). 0, or the exit status. */
 int engine_batch_setup(engine_batch *b, engine *e);
 /* The most tasks one evaluation of b's tiled plans has. */
-int engine_batch_ntasks(const engine_batch *b);
+void engine_batch_shape(const engine_batch *b, engine_shape *out);
 /* Resume, the journal's run record, the queue: ready to start. 0, or the
  * exit status. */
 int engine_batch_begin(engine_batch *b);

@@ -5,6 +5,7 @@
  * always printed and returned. */
 #include "engine_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 #include "util/log.h"
@@ -23,6 +24,7 @@ int engine_execute(const run_config *c)
         return status;
     engine_config ec = {.backend = c->backend,
                         .mpi = c->mpi,
+                        .launch = c->launch,
                         .cores = c->cores,
                         .gpus = c->gpus,
                         .ntasks_max = 1,
@@ -39,9 +41,11 @@ int engine_execute(const run_config *c)
     }
     if ((status = engine_batch_setup(b, e)) != 0 || c->dry_run)
         goto out;
-    if (engine_start(e, engine_batch_ntasks(b), msg, sizeof msg) < 0) {
+    engine_shape need;
+    engine_batch_shape(b, &need);
+    if (engine_start(e, &need, msg, sizeof msg) < 0) {
         engine_log(b, "%s", msg);
-        status = 3;
+        status = errno == EINVAL ? 1 : 3; /* --launch agents, a multi-node batch */
         goto out;
     }
     if ((status = engine_batch_begin(b)) != 0)

@@ -62,7 +62,8 @@ typedef struct launch_ops {
     /* Optional: was this failed attempt the infrastructure's fault (its
      * stderr at err_path holds the launcher's own words)? 1 with why set
      * and, when one node is to blame, its name in node (else ""); 2 when the
-     * allocation itself is ending; 0 when it is the program's. */
+     * allocation itself is ending; 3 when it starts no more jobs (Slurm's
+     * step limit: what runs may finish); 0 when it is the program's. */
     int (*infra)(launch_backend *b, const launch_job *job, const char *err_path, char *why,
                  size_t whysz, char *node, size_t nodesz);
 } launch_ops;
@@ -85,6 +86,8 @@ typedef struct launch_options {
     const char *mpi; /* "auto", "none", "mpiexec", "srun", "flux", or an srun MPI plugin */
     int ntasks;
     double grace; /* TERM to KILL of a time limit (--grace), seconds */
+    int max_nodes; /* the most nodes (-N) any evaluation asks for, 0: none asks */
+    int max_cores; /* the most cores (-n x -c) any evaluation asks for */
     struct launch_tree *tree; /* the run's process tree (tree.h), NULL for none */
 } launch_options;
 
@@ -109,5 +112,17 @@ int launch_slurm_mpi(const char *mpi, char *plugin, size_t pluginsz, char *msg, 
  * without flux-core). */
 launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,
                                 size_t msgsz);
+
+/* The agent backend (--launch agents|auto): one `batchtile agent` per node,
+ * started once with the allocation's launcher (an srun step per node under
+ * Slurm, flux_rexec on each rank under Flux), its stdin and stdout the
+ * protocol (proto/proto.h); evaluations on one node are handed to its agent.
+ * With agents_only 0 (auto) an evaluation over several nodes starts as the
+ * inner backend's step or Flux job; with 1 (agents) a batch whose
+ * evaluations may span nodes is refused (NULL, errno EINVAL). An agent that
+ * goes: its evaluations end as the infrastructure's failures on its node.
+ * NULL with msg set on failure. */
+launch_backend *launch_agent_new(const alloc_resources *res, const launch_options *opt,
+                                 int agents_only, char *msg, size_t msgsz);
 
 #endif

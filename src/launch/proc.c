@@ -54,10 +54,19 @@ static void kill_orphans(const launch_proc_table *t, long eval, int sig)
 void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig)
 {
     launch_proc_table *t = &((launch_proc_backend *)b)->procs;
-    kill(-j->pid, sig);
+    int cg = -1;
     for (size_t i = 0; i < t->n; i++)
         if (t->jobs[i] == j)
-            launch_cg_signal(t->tree ? &t->tree->cg : NULL, t->cg[i], sig);
+            cg = t->cg[i];
+    launch_cg *cgs = t->tree ? &t->tree->cg : NULL;
+    if (cg >= 0 && sig != SIGKILL) {
+        /* its cgroup holds every process it started: each gets sig once
+         * (not again through its process group) */
+        launch_cg_signal(cgs, cg, sig);
+        return;
+    }
+    kill(-j->pid, sig);
+    launch_cg_signal(cgs, cg, sig);
     kill_orphans(t, j->eval, sig);
 }
 

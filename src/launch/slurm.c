@@ -20,6 +20,8 @@ typedef struct slurm_be {
     int exact;          /* srun has --exact (Slurm 20.11 and newer) */
     char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
     int overlap;        /* a node failed: steps start with --overlap (below) */
+    int step_limit;     /* the job's MaxStepCount was reached */
+    char limit_why[512];
 } slurm_be;
 
 static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz)
@@ -213,6 +215,23 @@ static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_p
         size_t len = strcspn(l, "\n");
         snprintf(line, sizeof line, "%.*s", (int)len, l);
         const char *on;
+        if (strstr(line, "Step limit reached")) {
+            /* MaxStepCount: no step will start in this job again */
+            if (!S->step_limit) {
+                S->step_limit = 1;
+                static char cfg[65536];
+                char *show[] = {"scontrol", "show", "config", NULL}, max[32] = "?";
+                const char *m = ut_capture(show, cfg, sizeof cfg) == 0 ? strstr(cfg, "MaxStepCount") : NULL;
+                if (m && (m = strchr(m, '=')) != NULL)
+                    sscanf(m + 1, " %31s", max);
+                snprintf(S->limit_why, sizeof S->limit_why,
+                         "Slurm's step limit for this job is reached (MaxStepCount=%s steps): no "
+                         "more evaluations start as job steps in this allocation; run again to "
+                         "finish, or use --launch auto or agents (one step per node)", max);
+            }
+            snprintf(why, whysz, "%s", S->limit_why);
+            return 3;
+        }
         if (strstr(line, "Unable to create step") || strstr(line, "Unable to create job step")) {
             snprintf(why, whysz, "%s", line);
             return strstr(line, "already completing or completed") ||

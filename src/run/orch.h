@@ -50,6 +50,7 @@ typedef struct run_config {
     const char *joblog_path; /* --joblog, NULL for none */
     const char *backend; /* "auto", "local", "slurm", "flux" */
     const char *mpi;     /* "auto", "none", "mpiexec", "srun", "flux" */
+    const char *launch;  /* --launch: "auto", "agents", "steps" (NULL: auto) */
     int cores;           /* --cores, 0 = detected */
     int gpus;            /* --gpus, -1 = detected */
     size_t max_results_size; /* --max-results-size, 0 = RUN_RESULTS_MAX_DEFAULT */

@@ -14,12 +14,12 @@ cd "$1"
 batchtile resources
 mkdir spread && cd spread
 python3 "$BT_TESTS/integration/make_batch.py" 12 --sleep 0.5 >batch.in
-batchtile run -- probe batch.in results.out 2>err; echo "spread rc=$?"
+batchtile run --launch steps -- probe batch.in results.out 2>err; echo "spread rc=$?"
 flux jobs -a -n -o '{name} {result}' | grep -c '^batchtile\.eval\.[0-9]* COMPLETED' | sed 's/^/jobs /'
 cd ..
 mkdir mpi && cd mpi
 python3 "$BT_TESTS/integration/make_batch.py" 3 --asv 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >batch.in
-batchtile run -n 2 -- text_book_par batch.in results.out 2>err; echo "mpi rc=$?"
+batchtile run --launch steps -n 2 -- text_book_par batch.in results.out 2>err; echo "mpi rc=$?"
 cd ..
 mkdir limit && cd limit
 python3 "$BT_TESTS/integration/make_batch.py" 3 --modes ok,hang,ok >batch.in

@@ -40,7 +40,7 @@ kill_rank() { # R: kill -9 that broker, once something runs there
 # ---- tiled: 16 evaluations of 4 s over 4 ranks, rank 3 lost -------------------
 mkdir tiled && cd tiled
 python3 "$BT_TESTS/integration/make_batch.py" 16 --sleep 4 >b.in
-PROBE_LOG=$PWD/log batchtile run -- probe b.in r.out 2>err &
+PROBE_LOG=$PWD/log batchtile run --launch steps -- probe b.in r.out 2>err &
 pid=$!
 kill_rank 3
 wait $pid; echo "tiled rc=$?"

@@ -37,7 +37,7 @@ cd ..
 # ---- refused at run time: the FAIL line carries Flux's note ----------------------------
 mkdir runtime && cd runtime
 python3 "$BT_TESTS/integration/make_batch.py" 2 >b.in
-batchtile run --infra-retries 3 -- "$1/badexec" b.in r.out 2>err; echo "runtime rc=$?"
+batchtile run --launch steps --infra-retries 3 -- "$1/badexec" b.in r.out 2>err; echo "runtime rc=$?"
 cd ..
 mkdir runtime_submit && cd runtime_submit
 python3 "$BT_TESTS/integration/make_batch.py" 2 --levels 0,2 >b.in

@@ -27,7 +27,7 @@ run() { # NAME OPTIONS...: a batch of 2 in NAME/, its jobs' shapes after it
     local name=$1; shift
     mkdir "$name" && cd "$name"
     python3 "$BT_TESTS/integration/make_batch.py" 2 >b.in
-    batchtile run --joblog joblog "$@" b.in r.out 2>err; echo "$name rc=$?"
+    batchtile run --launch steps --joblog joblog "$@" b.in r.out 2>err; echo "$name rc=$?"
     for id in $(python3 -c '
 import json
 for l in open("batchtile.journal"):

@@ -10,6 +10,8 @@
 #       share the real CPUs), so that examples written for real nodes run as shown
 #       BT_SLURM_ACCOUNTING=1: with accounting, so that sacct works: a MariaDB
 #       server and slurmdbd of its own in DIR (packages mariadb-server, slurmdbd)
+#       BT_SLURM_MAX_STEPS=N: MaxStepCount=N, the most job steps one job may
+#       create (Slurm's default 40000), to meet the step limit quickly
 #       BT_SLURM_NO_PMI=1: a cluster whose srun offers no PMI plugin (its
 #       PluginDir holds Slurm's plugins but mpi_pmi2 and mpi_pmix*), as
 #       MpiDefault=none clusters without MPI support are
@@ -141,6 +143,7 @@ fi
         echo "PluginDir=$dir/plugins"
     fi
     echo "ReturnToService=2"
+    [ -n "${BT_SLURM_MAX_STEPS:-}" ] && echo "MaxStepCount=$BT_SLURM_MAX_STEPS"
     echo "JobCompType=jobcomp/none"
     if [ "$acct" = 1 ]; then
         echo "AccountingStorageType=accounting_storage/slurmdbd"
