@@ -30,60 +30,10 @@
 #include "util/log.h"
 #include "util/proc.h"
 
-#ifdef BT_HAVE_FLUX
-#include <flux/core.h>
-#endif
 
 extern char **environ;
 
-#define TAG_TIMER UINT32_MAX
-#define TAG_INNER (UINT32_MAX - 1)
-#define TAG_FLUX (UINT32_MAX - 2)
-
-typedef struct agent_conn {
-    int node;      /* index into res->nodes */
-    pid_t pid;     /* srun, or 0 */
-    int wfd, rfd;  /* its stdin, its stdout (Slurm), -1 */
-    void *sub;     /* its flux_subprocess_t (Flux), or NULL */
-    proto_out out;
-    proto_in in;
-    int up;        /* said hello and not gone */
-    int hello;     /* its hello came */
-    int eof;       /* its output ended */
-    int dead;      /* ended before its hello: its node takes no work */
-    char version[64];
-} agent_conn;
-
-typedef struct agent_slot {
-    launch_job *job; /* NULL: free */
-    int agent;
-} agent_slot;
-
-typedef struct agent_be {
-    launch_backend base;
-    launch_backend *inner; /* steps or Flux jobs: multi-node evaluations */
-    int agents_only;
-    int tasks_inner; /* multi-task evaluations are the inner backend's (--mpi none, pmi2...) */
-    agent_conn *a;
-    int n;
-    int ep, tfd, armed;
-    agent_slot *slots;
-    long nslots;
-    long *free_ids;
-    long nfree;
-    launch_job **lost; /* started on a gone agent: reported at the next process() */
-    size_t nlost, caplost;
-#ifdef BT_HAVE_FLUX
-    flux_t *h;
-#endif
-} agent_be;
-
-static double now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "agent_int.h"
 
 /* ---- sending -------------------------------------------------------------- */
 
@@ -180,7 +130,7 @@ static void report_lost(agent_be *A, launch_job *j, int node)
 }
 
 /* Agent c is gone: its evaluations are the infrastructure's failures on its node. */
-static void agent_gone(agent_be *A, agent_conn *c)
+void launch_agent_gone(agent_be *A, agent_conn *c)
 {
     if (!c->up)
         return;
@@ -231,7 +181,7 @@ static void on_event(agent_be *A, agent_conn *c, json_t *m)
     A->base.done(A->base.done_arg, j, &st);
 }
 
-static void drain_lines(agent_be *A, agent_conn *c)
+void launch_agent_drain(agent_be *A, agent_conn *c)
 {
     json_t *m;
     int bad = 0;
@@ -333,9 +283,9 @@ static int agent_fd(launch_backend *b)
 static void read_agent(agent_be *A, agent_conn *c)
 {
     int r = proto_read(&c->in, c->rfd);
-    drain_lines(A, c);
+    launch_agent_drain(A, c);
     if (r <= 0)
-        agent_gone(A, c);
+        launch_agent_gone(A, c);
 }
 
 static void agent_process(launch_backend *b)
@@ -462,260 +412,6 @@ static const launch_ops agent_ops_infra = {
     "agent", agent_start, agent_signal, agent_fd, agent_process, agent_destroy, inner_infra,
 };
 
-/* ---- starting the agents ------------------------------------------------- */
-
-/* Start an srun step running `batchtile agent` on node i. 0, or -1 with msg. */
-static int start_srun(agent_be *A, agent_conn *c, const char *self, char *msg, size_t msgsz)
-{
-    const alloc_node *nd = &A->base.res->nodes[c->node];
-    char srun[4096];
-    if (ut_resolve_command("srun", srun, sizeof srun) < 0) {
-        snprintf(msg, msgsz, "the agents need srun, and none is on PATH");
-        return -1;
-    }
-    ut_argv a = {NULL, 0, 0};
-    int bad = ut_argv_add(&a, "%s", srun) | ut_argv_add(&a, "--nodelist=%s", nd->name) |
-              ut_argv_add(&a, "%s", "--nodes=1") | ut_argv_add(&a, "%s", "--ntasks=1") |
-              ut_argv_add(&a, "%s", "--overlap") |
-              ut_argv_add(&a, "--cpus-per-task=%d", nd->ncores > 0 ? nd->ncores : 1) |
-              ut_argv_add(&a, "%s", "--mem=0") | ut_argv_add(&a, "%s", "--mpi=none") |
-              ut_argv_add(&a, "%s", "--unbuffered") | ut_argv_add(&a, "%s", "--kill-on-bad-exit=0") |
-              ut_argv_add(&a, "%s", "--job-name=batchtile.agent") | ut_argv_add(&a, "%s", self) |
-              ut_argv_add(&a, "%s", "agent");
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    if (bad || pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
-        snprintf(msg, msgsz, "cannot start the agent on %s: %s", nd->name, strerror(errno));
-        ut_argv_free(a.v);
-        return -1;
-    }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    /* without the run's token: the driver's watchdog leaves srun and the
-     * agent alone, and a dead driver's agent sees its input end */
-    size_t ne = 0;
-    while (environ[ne])
-        ne++;
-    char **env = calloc(ne + 1, sizeof *env);
-    int rc = ENOMEM;
-    if (env) {
-        for (size_t i = 0, k = 0; i < ne; i++)
-            if (strncmp(environ[i], "BATCHTILE_RUN=", 14) != 0)
-                env[k++] = environ[i];
-        rc = posix_spawn(&c->pid, srun, &fa, &at, a.v, env);
-        free(env);
-    }
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    ut_argv_free(a.v);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-        close(in[1]);
-        close(out[0]);
-        snprintf(msg, msgsz, "cannot start %s: %s", srun, strerror(rc));
-        return -1;
-    }
-    c->wfd = in[1];
-    c->rfd = out[0];
-    fcntl(c->rfd, F_SETFL, fcntl(c->rfd, F_GETFL) | O_NONBLOCK);
-    return 0;
-}
-
-/* The driver's hello to agent c. */
-static json_t *driver_hello(const agent_be *A, const agent_conn *c, const launch_options *opt)
-{
-    const alloc_node *nd = &A->base.res->nodes[c->node];
-    json_t *gpus = json_array();
-    for (int g = 0; g < nd->ngpus; g++)
-        json_array_append_new(gpus, json_string(nd->gpu_ids ? nd->gpu_ids[g] : ""));
-    const char *mpi = strcmp(opt->mpi, "none") == 0 ? "none" : "auto";
-    return proto_hello("driver", nd->name,
-                       json_pack("{s:i, s:o, s:s, s:s, s:i, s:f}", "cores", nd->ncores, "gpus",
-                                 gpus, "gpu_var",
-                                 A->base.res->gpu_var ? A->base.res->gpu_var
-                                                      : "CUDA_VISIBLE_DEVICES",
-                                 "mpi", mpi, "ntasks", opt->ntasks, "grace", opt->grace));
-}
-
-/* Agent c's hello, once its first line came: 0, or -1 with msg. */
-static int take_hello(agent_be *A, agent_conn *c, char *msg, size_t msgsz)
-{
-    const char *name = A->base.res->nodes[c->node].name;
-    int bad = 0;
-    json_t *h = proto_next(&c->in, &bad);
-    if (!h && !bad)
-        return 1; /* not yet */
-    char where[300];
-    snprintf(where, sizeof where, "the agent on %s", name);
-    int r = proto_hello_check(h, "driver", where, msg, msgsz);
-    const char *err = h ? json_string_value(json_object_get(h, "error")) : NULL;
-    const char *v = h ? json_string_value(json_object_get(h, "version")) : NULL;
-    if (r == 0 && err) {
-        snprintf(msg, msgsz, "the agent on %s cannot run evaluations: %s", name, err);
-        r = -1;
-    }
-    if (v)
-        snprintf(c->version, sizeof c->version, "%s", v);
-    json_decref(h);
-    if (r == 0) {
-        c->hello = 1;
-        c->up = 1;
-    }
-    return r;
-}
-
-#ifdef BT_HAVE_FLUX
-static void flux_on_output(flux_subprocess_t *p, const char *stream)
-{
-    agent_conn *c = flux_subprocess_aux_get(p, "bt_conn");
-    agent_be *A = flux_subprocess_aux_get(p, "bt_be");
-    const char *buf;
-    int len = flux_subprocess_read(p, stream, &buf);
-    if (strcmp(stream, "stdout") != 0) {
-        if (len > 0)
-            (void)!write(2, buf, (size_t)len);
-        return;
-    }
-    if (len > 0) {
-        if (c->in.n + (size_t)len + 1 > c->in.cap) {
-            size_t cap = c->in.cap ? c->in.cap : 65536;
-            while (cap < c->in.n + (size_t)len + 1)
-                cap *= 2;
-            char *nd = realloc(c->in.d, cap);
-            if (!nd)
-                return;
-            c->in.d = nd;
-            c->in.cap = cap;
-        }
-        memcpy(c->in.d + c->in.n, buf, (size_t)len);
-        c->in.n += (size_t)len;
-        if (c->up)
-            drain_lines(A, c);
-    } else if (len == 0) {
-        c->eof = 1;
-        if (c->up)
-            agent_gone(A, c);
-    }
-}
-
-static void flux_on_state(flux_subprocess_t *p, flux_subprocess_state_t state)
-{
-    agent_conn *c = flux_subprocess_aux_get(p, "bt_conn");
-    agent_be *A = flux_subprocess_aux_get(p, "bt_be");
-    if (state == FLUX_SUBPROCESS_FAILED || state == FLUX_SUBPROCESS_EXITED) {
-        c->eof = 1;
-        if (c->up)
-            agent_gone(A, c);
-    }
-}
-
-static int start_rexec(agent_be *A, agent_conn *c, const char *self, char *msg, size_t msgsz)
-{
-    const char *name = A->base.res->nodes[c->node].name;
-    char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        snprintf(cwd, sizeof cwd, "/");
-    flux_cmd_t *cmd = flux_cmd_create(0, NULL, environ);
-    if (!cmd || flux_cmd_argv_append(cmd, self) < 0 || flux_cmd_argv_append(cmd, "agent") < 0 ||
-        flux_cmd_setcwd(cmd, cwd) < 0) {
-        flux_cmd_destroy(cmd);
-        snprintf(msg, msgsz, "out of memory");
-        return -1;
-    }
-    flux_cmd_unsetenv(cmd, "BATCHTILE_RUN"); /* as for srun above */
-    flux_subprocess_ops_t ops = {0};
-    ops.on_state_change = flux_on_state;
-    ops.on_stdout = flux_on_output;
-    ops.on_stderr = flux_on_output;
-    int rank = c->node;
-    flux_subprocess_t *p = flux_rexec(A->h, rank, 0, cmd, &ops);
-    flux_cmd_destroy(cmd);
-    if (!p) {
-        snprintf(msg, msgsz, "cannot start the agent on %s (rank %d): %s", name, rank,
-                 strerror(errno));
-        return -1;
-    }
-    flux_subprocess_aux_set(p, "bt_conn", c, NULL);
-    flux_subprocess_aux_set(p, "bt_be", A, NULL);
-    c->sub = p;
-    return 0;
-}
-#endif
-
-static int use_flux(const alloc_resources *res)
-{
-    return strcmp(res->backend, "flux") == 0;
-}
-
-/* Wait for every agent's hello (or its end). 0, or -1 with msg. */
-static int await_hellos(agent_be *A, char *msg, size_t msgsz)
-{
-    double until = now_wall() + 300;
-    for (;;) {
-        int waiting = 0;
-        for (int i = 0; i < A->n; i++) {
-            agent_conn *c = &A->a[i];
-            if (c->hello || c->dead)
-                continue;
-            if (c->rfd >= 0) {
-                int r = proto_read(&c->in, c->rfd);
-                if (r <= 0)
-                    c->eof = 1;
-            }
-            int h = take_hello(A, c, msg, msgsz);
-            if (h < 0)
-                return -1;
-            if (h == 1 && c->eof) {
-                /* its node takes no work: the first evaluation placed there
-                 * fails as the infrastructure's, and the node is marked down */
-                ut_err("the agent on %s ended before it said hello (see the launcher's words "
-                       "above; is this batchtile installed there?): no evaluations run there",
-                       A->base.res->nodes[c->node].name);
-                c->dead = 1;
-                if (c->rfd >= 0) {
-                    epoll_ctl(A->ep, EPOLL_CTL_DEL, c->rfd, NULL);
-                    close(c->rfd);
-                    c->rfd = -1;
-                }
-                continue;
-            }
-            waiting += h == 1;
-        }
-        if (!waiting) {
-            for (int i = 0; i < A->n; i++)
-                if (A->a[i].up)
-                    return 0;
-            snprintf(msg, msgsz, "no agent started (is this batchtile installed on the nodes?)");
-            return -1;
-        }
-        if (now_wall() > until) {
-            snprintf(msg, msgsz, "the agents did not answer in 300 s");
-            return -1;
-        }
-#ifdef BT_HAVE_FLUX
-        if (A->h) {
-            flux_reactor_run(flux_get_reactor(A->h), FLUX_REACTOR_ONCE);
-            continue;
-        }
-#endif
-        struct epoll_event evs[16];
-        epoll_wait(A->ep, evs, 16, 200);
-    }
-}
-
 launch_backend *launch_agent_new(const alloc_resources *res, const launch_options *opt,
                                  int agents_only, char *msg, size_t msgsz)
 {
@@ -755,7 +451,7 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
     struct epoll_event ev = {.events = EPOLLIN};
     ev.data.u32 = TAG_TIMER;
     epoll_ctl(A->ep, EPOLL_CTL_ADD, A->tfd, &ev);
-    int flux = use_flux(res);
+    int flux = launch_agent_use_flux(res);
     if (!agents_only) {
         A->inner = flux ? launch_flux_new(res, opt, msg, msgsz) : launch_slurm_new(res, opt, msg, msgsz);
         if (!A->inner)
@@ -795,9 +491,9 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
         c->wfd = c->rfd = -1;
         int r;
 #ifdef BT_HAVE_FLUX
-        r = flux ? start_rexec(A, c, self, msg, msgsz) : start_srun(A, c, self, msg, msgsz);
+        r = flux ? launch_agent_spawn_rexec(A, c, self, msg, msgsz) : launch_agent_spawn_srun(A, c, self, msg, msgsz);
 #else
-        r = start_srun(A, c, self, msg, msgsz);
+        r = launch_agent_spawn_srun(A, c, self, msg, msgsz);
 #endif
         if (r < 0)
             goto fail;
@@ -806,11 +502,11 @@ launch_backend *launch_agent_new(const alloc_resources *res, const launch_option
             epoll_ctl(A->ep, EPOLL_CTL_ADD, c->rfd, &ev);
         }
         c->hello = 1; /* for the write of our hello */
-        proto_put(&c->out, driver_hello(A, c, opt));
+        proto_put(&c->out, launch_agent_hello(A, c, opt));
         send_out(A, c, 1);
         c->hello = 0;
     }
-    if (await_hellos(A, msg, msgsz) < 0)
+    if (launch_agent_await(A, msg, msgsz) < 0)
         goto fail;
     return &A->base;
 fail:
