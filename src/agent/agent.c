@@ -25,6 +25,7 @@
 #include "launch/backend.h"
 #include "launch/tree.h"
 #include "proto/proto.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/proc.h"
 
@@ -51,12 +52,6 @@ typedef struct agent {
     launch_tree tree; /* the evaluations' watchdog and cgroups */
 } agent;
 
-static double now_wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double tv(const struct timeval *t)
 {
@@ -99,7 +94,7 @@ static void on_done(void *arg, launch_job *job, const launch_status *st)
     A->ru = ru;
     proto_put(&A->out, json_pack("{s:s, s:I, s:b, s:i, s:i, s:f, s:f, s:f, s:f, s:I}", "ev", "end",
                                  "id", (json_int_t)a->id, "exited", st->exited, "code", st->code,
-                                 "signo", st->signo, "t_start", a->t_start, "t_end", now_wall(),
+                                 "signo", st->signo, "t_start", a->t_start, "t_end", ut_clock_wall(),
                                  "utime", ut, "stime", sy, "maxrss", (json_int_t)ru.ru_maxrss));
     unlink_job(A, a);
     ajob_free(a);
@@ -186,7 +181,7 @@ static void do_start(agent *A, json_t *m)
     a->job.req = &a->req;
     a->job.place = &a->place;
     a->job.outputs_ready = ready;
-    a->t_start = now_wall();
+    a->t_start = ut_clock_wall();
     char msg[8192];
     if (A->be->ops->start(A->be, &a->job, msg, sizeof msg) < 0) {
         start_failed(A, a->id, msg);

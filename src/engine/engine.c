@@ -17,20 +17,17 @@
 #include "alloc/detect.h"
 #include "alloc/registry.h"
 #include "launch/tree.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 double engine_mono(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return ut_clock_mono();
 }
 
 double engine_wall(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return ut_clock_wall();
 }
 
 void engine_fmt_seconds(double s, char *out, size_t outsz)

@@ -9,6 +9,7 @@
 
 #include "backend.h"
 #include "proto/proto.h"
+#include "util/clock.h"
 
 #ifdef BT_HAVE_FLUX
 #include <flux/core.h>
@@ -58,9 +59,7 @@ typedef struct agent_be {
 
 static inline double launch_agent_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+    return ut_clock_wall();
 }
 
 /* agent.c: read what agent c sent (its complete lines); agent c is gone:

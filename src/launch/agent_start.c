@@ -45,21 +45,6 @@ int launch_agent_spawn_srun(agent_be *A, agent_conn *c, const char *self, char *
         ut_argv_free(a.v);
         return -1;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
     /* without the run's token: the driver's watchdog leaves srun and the
      * agent alone, and a dead driver's agent sees its input end */
     size_t ne = 0;
@@ -71,11 +56,11 @@ int launch_agent_spawn_srun(agent_be *A, agent_conn *c, const char *self, char *
         for (size_t i = 0, k = 0; i < ne; i++)
             if (strncmp(environ[i], "BATCHTILE_RUN=", 14) != 0)
                 env[k++] = environ[i];
-        rc = posix_spawn(&c->pid, srun, &fa, &at, a.v, env);
+        ut_spawn s = {.argv = a.v, .envp = env, .in_fd = in[0], .out_fd = out[1]};
+        c->pid = ut_proc_spawn(&s);
+        rc = c->pid < 0 ? errno : 0;
         free(env);
     }
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
     ut_argv_free(a.v);
     close(in[0]);
     close(out[1]);

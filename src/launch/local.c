@@ -94,7 +94,7 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
     }
 
     ut_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0,
-                       j->outputs_ready};
+                       j->outputs_ready, 0, 0};
     pid_t pid = ut_proc_spawn(&sp);
     int e = errno;
     ut_env_free(&env);

@@ -100,7 +100,7 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         return -1;
     }
     ut_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0,
-                       j->outputs_ready};
+                       j->outputs_ready, 0, 0};
     pid_t pid = ut_proc_spawn(&sp);
     int e = errno;
     ut_env_free(&env);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dir.h"
+#include "util/clock.h"
 #include "util/file.h"
 
 double pool_period(void)
@@ -145,16 +146,12 @@ json_t *pool_json_read(const char *path, char *why, size_t whysz)
 
 double pool_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return ut_clock_mono();
 }
 
 double pool_wall(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return ut_clock_wall();
 }
 
 void pool_hostname(char *out, size_t outsz)

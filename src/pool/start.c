@@ -15,18 +15,6 @@
 #include "util/hash.h"
 #include "util/proc.h"
 
-/* A word in single quotes for sh (the job script is the only script). */
-static void sh_quote(FILE *f, const char *w)
-{
-    fputc('\'', f);
-    for (; *w; w++) {
-        if (*w == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*w, f);
-    }
-    fputc('\'', f);
-}
 
 /* The pool's job name: one per DIR, so that --dependency=singleton orders
  * only this pool's jobs. */
@@ -58,24 +46,24 @@ int pool_start_record(const char *dir, const pool_start_opts *o, char *msg, size
         return -1;
     }
     fprintf(f, "#!/bin/sh\n# batchtile pool start: the pool's job (%s)\nexec ", name);
-    sh_quote(f, o->self);
+    ut_sh_quote(f, o->self);
     fputs(" pool serve", f);
     if (o->renew)
         fputs(" --renew", f);
     if (o->idle_exit) {
         fputs(" --idle-exit ", f);
-        sh_quote(f, o->idle_exit);
+        ut_sh_quote(f, o->idle_exit);
     }
     if (o->cores) {
         fputs(" --cores ", f);
-        sh_quote(f, o->cores);
+        ut_sh_quote(f, o->cores);
     }
     if (o->gpus) {
         fputs(" --gpus ", f);
-        sh_quote(f, o->gpus);
+        ut_sh_quote(f, o->gpus);
     }
     fputs(" -- ", f);
-    sh_quote(f, real);
+    ut_sh_quote(f, real);
     fputc('\n', f);
     if (fclose(f) != 0 || chmod(tmp, 0700) < 0 || rename(tmp, script) < 0) {
         snprintf(msg, msgsz, "%s: %s", script, strerror(errno));

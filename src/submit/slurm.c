@@ -61,18 +61,6 @@ static int slurm_argv(submitter *s, const submit_spec *sp, ut_argv *a)
     return ut_argv_add(a, "%s", script);
 }
 
-/* A word in single quotes for sh. */
-static void sh_quote(FILE *f, const char *w)
-{
-    fputc('\'', f);
-    for (; *w; w++) {
-        if (*w == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*w, f);
-    }
-    fputc('\'', f);
-}
 
 /* The job script: the command, exec'd in the work directory (sbatch
  * --chdir), through srun when it has several tasks. */
@@ -114,7 +102,7 @@ static int slurm_prepare(submitter *s, const submit_spec *sp, char *msg, size_t 
     }
     for (int i = 0; sp->argv[i]; i++) {
         fputc(' ', f);
-        sh_quote(f, sp->argv[i]);
+        ut_sh_quote(f, sp->argv[i]);
     }
     fputc('\n', f);
     if (fclose(f) != 0) {

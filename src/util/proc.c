@@ -36,8 +36,12 @@ pid_t ut_proc_spawn(const ut_spawn *s)
     static int devnull = -1;
     if (devnull < 0)
         devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (devnull >= 0)
+    if (s->in_fd > 2)
+        posix_spawn_file_actions_adddup2(&fa, s->in_fd, 0);
+    else if (devnull >= 0)
         posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+    if (s->out_fd > 2)
+        posix_spawn_file_actions_adddup2(&fa, s->out_fd, 1);
     /* made fresh ahead: the child opens them itself, never through a link
      * (the opens of many children overlap; a loop that opened them would
      * wait for each, on a slow filesystem) */
@@ -299,4 +303,16 @@ int ut_capture_env(char *const *argv, char *const *envp, char *out, size_t outsz
         if (errno != EINTR)
             return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void ut_sh_quote(FILE *f, const char *w)
+{
+    fputc('\'', f);
+    for (; *w; w++) {
+        if (*w == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*w, f);
+    }
+    fputc('\'', f);
 }

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 typedef struct ut_spawn {
@@ -18,10 +19,12 @@ typedef struct ut_spawn {
     int same_group;        /* stay in our process group (a terminal's ^C reaches it) */
     int outputs_ready;     /* out_path and err_path exist, fresh: the child opens them
                               (in parallel with others: a shared filesystem's latency) */
+    int in_fd, out_fd;     /* > 2: the child's stdin, stdout (a pipe's ends); else
+                              /dev/null and out_path (or ours) */
 } ut_spawn;
 
 /* Start s in a new process group unless s->same_group (signals reset, stdin
- * from /dev/null).
+ * from /dev/null unless s->in_fd).
  * Returns its pid, or -1 with errno. */
 pid_t ut_proc_spawn(const ut_spawn *s);
 
@@ -59,6 +62,9 @@ int ut_resolve_command(const char *cmd, char *out, size_t outsz);
  * directory base (relative to the current one), where the program will run,
  * as Dakota runs a driver inside its work directory. */
 int ut_resolve_command_in(const char *cmd, const char *base, char *out, size_t outsz);
+
+/* Write w to f as one word for sh, in single quotes (job scripts). */
+void ut_sh_quote(FILE *f, const char *w);
 
 /* Run argv and capture up to outsz-1 bytes of its stdout+stderr (for probing
  * tool versions). Returns its exit status, or -1. */
