@@ -220,6 +220,7 @@ int pool_client_run(const char *dir, int argc, char **argv, int progress)
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
     double period = pool_period(), backoff = 0.01, next = pool_now(), stopped_at = 0;
+    char last_who[512] = "";
     double t0 = pool_now();
     run_progress_init(&c->progress, progress);
     int got_sig = 0, was_live = 0;
@@ -258,9 +259,22 @@ int pool_client_run(const char *dir, int argc, char **argv, int progress)
             int watch = pool_watch_feed(&w, seq, now);
             if (live < 0)
                 live = watch;
+            /* who serves (host, pid, job; the state aside): a successor that
+             * took over between two looks is a stop of the one before too */
+            char who[512];
+            snprintf(who, sizeof who, "%s", what);
+            char *st = strrchr(who, ',');
+            if (st)
+                *st = '\0';
+            if (live && was_live && last_who[0] && strcmp(who, last_who) != 0) {
+                run_progress_clear(&c->progress);
+                fprintf(stderr, "batchtile run: the pool serving %s stopped (%s): the batch "
+                        "continues in the next one (%s)\n", dir, last_who, who);
+            }
             if (live) {
                 was_live = 1;
                 said[0] = '\0';
+                snprintf(last_who, sizeof last_who, "%s", who);
             } else {
                 if (was_live) {
                     run_progress_clear(&c->progress);
