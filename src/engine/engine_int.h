@@ -177,6 +177,7 @@ struct engine {
     launch_backend *be;
     const char *backend; /* "local", "slurm", "flux" (chosen) */
     int started;         /* the watchdog, the backend and the clock are set up */
+    int ntasks_ready;    /* the most tasks per evaluation the backend is ready for */
     int claimed;         /* cores taken in the registry */
     launch_tree tree;    /* the run's process tree: watchdog, cgroups */
     int have_tree;       /* launch_tree_init was called */

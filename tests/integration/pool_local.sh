@@ -34,6 +34,32 @@ expect 1 "$BATCHTILE" run --pool "$POOL" --ntasks 0 -- "$PROBE" b.in r.out && gr
 (cd a && expect 3 "$BATCHTILE" run --pool "$POOL" -- "$PROBE" nothere.in r.out) && grep_err "nothere.in"
 ok "a batch through the pool: right values, run's lines and exit statuses"
 
+# batches of 2 tasks through a pool made for 1 (the server's engine starts
+# with no batch): as run starts them, each one program of 2 ranks under
+# mpiexec on 2 of the node's cores
+if command -v mpiexec >/dev/null && ldd "$TEXT_BOOK" | grep -q libmpi; then
+    mkdir n2 && batch 2 >n2/b.in
+    (cd n2 && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -n 2 -- "$PROBE" b.in r.out) ||
+        fail "-n 2 probe through the pool: $(cat "$T/err")"
+    python3 - n2/workdir.1 n2/workdir.2 <<'PY' || fail "-n 2 probe through the pool: not 2 ranks each"
+import json, sys
+for d in sys.argv[1:]:
+    recs = [json.load(open(f'{d}/probe.{r}.json')) for r in (0, 1)]
+    assert [r['size'] for r in recs] == [2, 2], (d, recs)
+PY
+    mkdir tb && make_batch 3 standard 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >tb/b.in
+    (cd tb && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -n 2 -- "$TEXT_BOOK" b.in r.out) ||
+        fail "-n 2 text_book_par through the pool: $(cat "$T/err")"
+    (cd tb && $CHECK b.in r.out) || fail "-n 2 text_book_par through the pool: values"
+    for e in 1 2 3; do
+        [ "$(grep -c 'rank [01] of 2' tb/workdir.$e/stdout.txt)" = 2 ] ||
+            fail "-n 2 text_book_par through the pool: $(cat tb/workdir.$e/stdout.txt)"
+    done
+    ok "-n 2 batches through a pool made for 1 task: probe and text_book_par as 2-rank programs"
+else
+    fail "MPI: mpiexec or an MPI text_book_par is missing"
+fi
+
 # SIGTERM to a client: its batch stops as SIGTERM stops a run (exit 143,
 # a whole results file), the pool serves on
 mkdir tm && batch 4 >tm/b.in
