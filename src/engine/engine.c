@@ -79,7 +79,7 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
     signal(SIGPIPE, SIG_IGN);
     /* another driver of this allocation on this node: only its free cores */
     if (claim && !cfg->res && cfg->cores <= 0 && strcmp(e->backend, "local") == 0) {
-        if (alloc_registry_claim(&e->res, &mask, msg, msgsz) < 0) {
+        if (alloc_registry_claim(&e->reg, &e->res, &mask, msg, msgsz) < 0) {
             engine_free(e);
             return NULL;
         }
@@ -210,7 +210,7 @@ void engine_free(engine *e)
     if (e->have_tree)
         launch_tree_free(&e->tree);
     if (e->claimed)
-        alloc_registry_release();
+        alloc_registry_release(&e->reg);
     sched_pool_free(e->pool);
     if (e->have_res)
         alloc_resources_free(&e->res);
