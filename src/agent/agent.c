@@ -50,6 +50,8 @@ typedef struct agent {
     int nrunning;
     struct rusage ru; /* the children's so far */
     launch_tree tree; /* the evaluations' watchdog and cgroups */
+    launch_options lo; /* what the backend was made for (its tasks grow with a
+                          pool's later batches: do_start) */
 } agent;
 
 
@@ -183,6 +185,17 @@ static void do_start(agent *A, json_t *m)
     a->job.outputs_ready = ready;
     a->t_start = ut_clock_wall();
     char msg[8192];
+    if (ntasks > A->lo.ntasks && A->be->ops->prepare) {
+        /* more tasks than the hello said (a pool's later batch): its mpiexec now */
+        launch_options lo = A->lo;
+        lo.ntasks = ntasks;
+        if (A->be->ops->prepare(A->be, &lo, msg, sizeof msg) < 0) {
+            start_failed(A, a->id, msg);
+            ajob_free(a);
+            return;
+        }
+        A->lo.ntasks = ntasks;
+    }
     if (A->be->ops->start(A->be, &a->job, msg, sizeof msg) < 0) {
         start_failed(A, a->id, msg);
         ajob_free(a);
@@ -251,8 +264,8 @@ static int setup(agent *A, json_t *hello, char *msg, size_t msgsz)
     A->res.gpu_var = var;
     static char mpi_s[64];
     snprintf(mpi_s, sizeof mpi_s, "%s", mpi);
-    launch_options lo = {mpi_s, ntasks, grace, 0, 0, &A->tree};
-    A->be = launch_local_new(&A->res, &lo, msg, msgsz);
+    A->lo = (launch_options){mpi_s, ntasks, grace, 0, 0, &A->tree};
+    A->be = launch_local_new(&A->res, &A->lo, msg, msgsz);
     if (!A->be)
         return -1;
     A->be->done = on_done;

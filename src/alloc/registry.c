@@ -18,8 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static char reg_path[4096];
-
 /* Process pid's start time (clock ticks since boot), or 0 when gone. */
 /* Whether one of the signals in set is pending (they are blocked). */
 static int signal_pending(const sigset_t *set)
@@ -98,8 +96,11 @@ static void read_live(FILE *f, char *keep, size_t keepsz, char *held, int npu, l
     }
 }
 
-int alloc_registry_claim(alloc_resources *r, const sigset_t *stop, char *msg, size_t msgsz)
+int alloc_registry_claim(alloc_registry *reg, alloc_resources *r, const sigset_t *stop,
+                         char *msg, size_t msgsz)
 {
+    char *reg_path = reg->path;
+    reg_path[0] = '\0';
     if (r->nnodes != 1 || !r->nodes[0].core_pus)
         return 0;
     alloc_node *node = &r->nodes[0];
@@ -112,9 +113,9 @@ int alloc_registry_claim(alloc_resources *r, const sigset_t *stop, char *msg, si
     gethostname(host, sizeof host - 1);
     const char *job = getenv("SLURM_JOB_ID");
     const char *fj = getenv("FLUX_JOB_ID");
-    int w = snprintf(reg_path, sizeof reg_path, "%s/cores.%s.%s", dir,
+    int w = snprintf(reg_path, sizeof reg->path, "%s/cores.%s.%s", dir,
                      job && *job ? job : fj && *fj ? fj : "local", host);
-    if (w < 0 || (size_t)w >= sizeof reg_path || strchr(reg_path + strlen(dir) + 1, '/')) {
+    if (w < 0 || (size_t)w >= sizeof reg->path || strchr(reg_path + strlen(dir) + 1, '/')) {
         reg_path[0] = '\0';
         return 0;
     }
@@ -195,8 +196,9 @@ int alloc_registry_claim(alloc_resources *r, const sigset_t *stop, char *msg, si
     return 0;
 }
 
-void alloc_registry_release(void)
+void alloc_registry_release(alloc_registry *reg)
 {
+    char *reg_path = reg->path;
     if (!reg_path[0])
         return;
     int fd = open(reg_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);

@@ -31,6 +31,29 @@ static void print_placement(const engine_batch *b, const sched_placement *pl, ch
     }
 }
 
+/* How the evaluation would start, as the backend chosen for the run would
+ * start it: under Slurm or Flux with --launch auto|agents, an evaluation on
+ * one node goes to that node's agent (through mpiexec when it has several
+ * tasks), except, with auto, a multi-task one under an srun MPI plugin or
+ * --mpi none (launch/agent.c: agent_start); the rest, and every one with
+ * --launch steps, is a step (srun) or a Flux job. */
+static const char *dry_via(const engine_batch *b, const sched_request *q, const sched_placement *pl)
+{
+    const run_config *c = b->cfg;
+    const char *be = b->eng->backend;
+    const char *mpi = c->mpi ? c->mpi : "auto";
+    int tasks = q->ntasks > 1 && strcmp(mpi, "none") != 0;
+    int slurm = strcmp(be, "slurm") == 0, flux = strcmp(be, "flux") == 0;
+    if (!slurm && !flux)
+        return tasks ? "(mpiexec) " : "";
+    const char *how = c->launch ? c->launch : "auto";
+    int std_mpi = strcmp(mpi, "auto") == 0 || strcmp(mpi, "mpiexec") == 0;
+    if (strcmp(how, "steps") != 0 && pl->nslices == 1 &&
+        (strcmp(how, "agents") == 0 || std_mpi || q->ntasks <= 1))
+        return tasks ? "(agent, mpiexec) " : "(agent) ";
+    return slurm ? "(srun) " : "(Flux job) ";
+}
+
 int engine_dry_run(engine_batch *b)
 {
     const run_config *c = b->cfg;
@@ -93,9 +116,7 @@ int engine_dry_run(engine_batch *b)
         print_placement(b, &held[nheld], where, sizeof where);
         nheld++;
         run_cmdline_format(argv, line, sizeof line);
-        const char *via = strcmp(b->eng->res.backend, "slurm") == 0 ? "(srun) "
-                          : plan->req.ntasks > 1 && strcmp(c->mpi, "none") != 0 ? "(mpiexec) "
-                                                                                 : "";
+        const char *via = dry_via(b, &plan->req, &held[nheld - 1]);
         printf("eval %ld%s  [%s]  in %s: %s%s\n", eval, rule, where, dir, via, line);
         ut_argv_free(argv);
     }

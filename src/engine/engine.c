@@ -76,7 +76,7 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
     signal(SIGPIPE, SIG_IGN);
     /* another driver of this allocation on this node: only its free cores */
     if (claim && !cfg->res && cfg->cores <= 0 && strcmp(e->backend, "local") == 0) {
-        if (alloc_registry_claim(&e->res, &mask, msg, msgsz) < 0) {
+        if (alloc_registry_claim(&e->reg, &e->res, &mask, msg, msgsz) < 0) {
             engine_free(e);
             return NULL;
         }
@@ -101,9 +101,22 @@ engine *engine_open(const engine_config *cfg, int claim, int *status, char *msg,
 
 int engine_start(engine *e, const engine_shape *need, char *msg, size_t msgsz)
 {
-    if (e->started)
-        return 0;
     const engine_config *c = &e->cfg;
+    if (e->started) {
+        /* a later batch (a pool's) of more tasks than the backend was made
+         * for: its MPI launcher checked now, the batch refused as run would
+         * refuse it when there is none */
+        if (need->ntasks <= e->ntasks_ready)
+            return 0;
+        launch_options lo = {c->mpi ? c->mpi : "auto", need->ntasks, c->grace, need->nodes,
+                             need->cores, e->have_tree ? &e->tree : NULL};
+        if (e->be->ops->prepare && e->be->ops->prepare(e->be, &lo, msg, msgsz) < 0) {
+            errno = 0;
+            return -1;
+        }
+        e->ntasks_ready = need->ntasks;
+        return 0;
+    }
     /* every process of this run carries its token; the watchdog kills them
      * all should we die */
     if (!c->backend_new) {
@@ -120,6 +133,7 @@ int engine_start(engine *e, const engine_shape *need, char *msg, size_t msgsz)
                          e->have_tree ? &e->tree : NULL};
     if (lo.ntasks < 1)
         lo.ntasks = 1;
+    e->ntasks_ready = lo.ntasks;
     /* --launch: one agent per node for what fits on one (the default), or a
      * step / Flux job each */
     const char *how = c->launch ? c->launch : "auto";
@@ -193,7 +207,7 @@ void engine_free(engine *e)
     if (e->have_tree)
         launch_tree_free(&e->tree);
     if (e->claimed)
-        alloc_registry_release();
+        alloc_registry_release(&e->reg);
     sched_pool_free(e->pool);
     if (e->have_res)
         alloc_resources_free(&e->res);

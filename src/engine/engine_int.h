@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "alloc/registry.h"
 #include "engine.h"
 #include "launch/backend.h"
 #include "launch/tree.h"
@@ -177,7 +178,9 @@ struct engine {
     launch_backend *be;
     const char *backend; /* "local", "slurm", "flux" (chosen) */
     int started;         /* the watchdog, the backend and the clock are set up */
+    int ntasks_ready;    /* the most tasks per evaluation the backend is ready for */
     int claimed;         /* cores taken in the registry */
+    alloc_registry reg;  /* where (alloc/registry.h) */
     launch_tree tree;    /* the run's process tree: watchdog, cgroups */
     int have_tree;       /* launch_tree_init was called */
     char token[64];      /* this run's (launch/tree.h) */

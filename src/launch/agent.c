@@ -388,8 +388,20 @@ static void agent_destroy(launch_backend *b)
     free(A);
 }
 
+/* More tasks than the backend was made for (a pool's later batch): the
+ * steps' or Flux jobs' backend gets ready; each agent finds its mpiexec at
+ * its first evaluation of that many tasks (agent/agent.c). */
+static int agent_prepare(launch_backend *b, const launch_options *opt, char *msg, size_t msgsz)
+{
+    agent_be *A = (agent_be *)b;
+    if (A->inner && A->inner->ops->prepare)
+        return A->inner->ops->prepare(A->inner, opt, msg, msgsz);
+    return 0;
+}
+
 static const launch_ops agent_ops = {
     "agent", agent_start, agent_signal, agent_fd, agent_process, agent_destroy, NULL,
+    agent_prepare,
 };
 
 /* The inner backend reports to whoever we report to. */
@@ -410,6 +422,7 @@ static int inner_infra(launch_backend *b, const launch_job *job, const char *err
 
 static const launch_ops agent_ops_infra = {
     "agent", agent_start, agent_signal, agent_fd, agent_process, agent_destroy, inner_infra,
+    agent_prepare,
 };
 
 launch_backend *launch_agent_new(const alloc_resources *res, const launch_options *opt,

@@ -42,6 +42,7 @@ typedef struct launch_status {
 } launch_status;
 
 typedef struct launch_backend launch_backend;
+struct launch_options;
 
 /* Called by a backend when a job has ended. */
 typedef void (*launch_done_fn)(void *arg, launch_job *job, const launch_status *st);
@@ -66,6 +67,11 @@ typedef struct launch_ops {
      * step limit: what runs may finish); 0 when it is the program's. */
     int (*infra)(launch_backend *b, const launch_job *job, const char *err_path, char *why,
                  size_t whysz, char *node, size_t nodesz);
+    /* Optional: make ready for evaluations of opt->ntasks tasks, more than
+     * the backend was made for (a pool's later batch): its MPI launcher
+     * found and checked as at its making. 0, or -1 with msg set (the batch
+     * is refused, as run would refuse it). */
+    int (*prepare)(launch_backend *b, const struct launch_options *opt, char *msg, size_t msgsz);
 } launch_ops;
 
 struct launch_backend {

@@ -380,7 +380,7 @@ static void flux_destroy(launch_backend *b)
 }
 
 static const launch_ops flux_ops = {
-    "flux", flux_start, flux_signal, flux_fd, flux_process, flux_destroy, NULL,
+    "flux", flux_start, flux_signal, flux_fd, flux_process, flux_destroy, NULL, NULL,
 };
 
 launch_backend *launch_flux_new(const alloc_resources *res, const launch_options *opt, char *msg,

@@ -108,9 +108,28 @@ static int local_signal(launch_backend *b, launch_job *j, int sig)
     return 0;
 }
 
+/* mpiexec for evaluations of opt->ntasks tasks (none needed for one, or
+ * with --mpi none); at the backend's making, and again for a pool's batch
+ * of more tasks than it was made for. */
+static int local_prepare(launch_backend *b, const launch_options *opt, char *msg, size_t msgsz)
+{
+    local_be *L = (local_be *)b;
+    if (L->use_mpi || opt->ntasks <= 1 || strcmp(opt->mpi, "none") == 0)
+        return 0;
+    if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
+        snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",
+                 opt->mpi);
+        return -1;
+    }
+    if (launch_mpi_detect(&L->mpi, msg, msgsz) < 0)
+        return -1;
+    L->use_mpi = 1;
+    return 0;
+}
+
 static const launch_ops local_ops = {
     "local", local_start, local_signal, launch_proc_fd, launch_proc_process, launch_proc_free,
-    NULL,
+    NULL, local_prepare,
 };
 
 launch_backend *launch_local_new(const alloc_resources *res, const launch_options *opt,
@@ -120,18 +139,9 @@ launch_backend *launch_local_new(const alloc_resources *res, const launch_option
     if (!L)
         return NULL;
     ((launch_proc_backend *)L)->procs.tree = opt->tree;
-    if (opt->ntasks > 1 && strcmp(opt->mpi, "none") != 0) {
-        if (strcmp(opt->mpi, "auto") != 0 && strcmp(opt->mpi, "mpiexec") != 0) {
-            snprintf(msg, msgsz, "--mpi %s: the local backend starts tasks with mpiexec or none",
-                     opt->mpi);
-            free(L);
-            return NULL;
-        }
-        if (launch_mpi_detect(&L->mpi, msg, msgsz) < 0) {
-            free(L);
-            return NULL;
-        }
-        L->use_mpi = 1;
+    if (local_prepare(&L->pb.base, opt, msg, msgsz) < 0) {
+        free(L);
+        return NULL;
     }
     return &L->pb.base;
 }

@@ -19,6 +19,7 @@ typedef struct slurm_be {
     char srun[4096];
     int exact;          /* srun has --exact (Slurm 20.11 and newer) */
     char mpi[64];       /* srun --mpi=..., "" for the cluster's default */
+    int mpi_set;        /* mpi was chosen (the first batch of several tasks) */
     int overlap;        /* a node failed: steps start with --overlap (below) */
     int step_limit;     /* the job's MaxStepCount was reached */
     char limit_why[512];
@@ -258,9 +259,22 @@ static int slurm_infra(launch_backend *b, const launch_job *j, const char *err_p
     return 0;
 }
 
+/* srun's MPI plugin, for a pool's batch of more tasks than the backend was
+ * made for (at its making: launch_slurm_new). */
+static int slurm_prepare(launch_backend *b, const launch_options *opt, char *msg, size_t msgsz)
+{
+    slurm_be *S = (slurm_be *)b;
+    if (opt->ntasks <= 1 || S->mpi_set)
+        return 0;
+    if (launch_slurm_mpi(opt->mpi, S->mpi, sizeof S->mpi, msg, msgsz) < 0)
+        return -1;
+    S->mpi_set = 1;
+    return 0;
+}
+
 static const launch_ops slurm_ops = {
     "slurm", slurm_start, slurm_signal, launch_proc_fd, launch_proc_process, launch_proc_free,
-    slurm_infra,
+    slurm_infra, slurm_prepare,
 };
 
 launch_backend *launch_slurm_new(const alloc_resources *res, const launch_options *opt,
@@ -286,6 +300,7 @@ launch_backend *launch_slurm_new(const alloc_resources *res, const launch_option
             free(S);
             return NULL;
         }
+        S->mpi_set = 1;
     }
     /* --exact appeared in Slurm 20.11; before it, --exclusive meant the same for steps */
     char out[256] = "", *argv[] = {S->srun, "--version", NULL};

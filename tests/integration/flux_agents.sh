@@ -19,6 +19,11 @@ probes() {
         case "$(readlink /proc/$p/cwd 2>/dev/null)" in "$1"/*) echo "$p" ;; esac
     done
 }
+mkdir dry && cd dry
+python3 "$BT_TESTS/integration/make_batch.py" 2 >batch.in
+batchtile run --dry-run -- probe batch.in r >auto.out 2>&1; echo "dry auto rc=$?"
+batchtile run --dry-run --launch steps -- probe batch.in r >steps.out 2>&1; echo "dry steps rc=$?"
+cd ..
 mkdir many && cd many
 python3 "$BT_TESTS/integration/make_batch.py" 200 >batch.in
 before=$(jobs)
@@ -69,6 +74,12 @@ SH
 chmod +x inside.sh
 timeout 600 "$BT_FLUX" start --test-size=3 bash "$T/inside.sh" "$T" "$PROBE" >inside.out 2>&1
 cat inside.out
+
+grep -q "dry auto rc=0" inside.out && grep -q "^eval 1  \[[^]]*rank0: cores 0\]  in workdir.1: (agent) " dry/auto.out ||
+    fail "dry run, auto: $(cat dry/auto.out)"
+grep -q "dry steps rc=0" inside.out && grep -q "^eval 1  \[[^]]*rank0: cores 0\]  in workdir.1: (Flux job) " dry/steps.out ||
+    fail "dry run, steps: $(cat dry/steps.out)"
+ok "--dry-run: (agent) for what agents start, (Flux job) for --launch steps"
 
 grep -q "many rc=0" inside.out || fail "200 evaluations: $(tail -5 many/err)"
 grep -q "200 evaluations: 200 ok, 0 failed" many/err || fail "200 evaluations: $(tail -5 many/err)"

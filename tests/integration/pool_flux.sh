@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The pool under Flux: `batchtile pool serve` inside `flux start
-# --test-size=3` (its batches' evaluations are Flux jobs of that instance)
-# serves two clients at once; both complete with right values; `pool
+# --test-size=3` (its batches' evaluations handed to one agent per broker
+# rank, --launch auto: no Flux job each) serves two clients at once; both complete with right values; `pool
 # status` lists them while they run; `pool stop` drains it. Skips where
 # batchtile was built without flux-core.
 . "$(dirname "$0")/lib.sh"
@@ -26,6 +26,9 @@ for _ in $(seq 100); do [ "$(grep -o '"id"' "$2/server.json" | wc -l)" -ge 2 ] &
 batchtile pool status "$2" >status.txt
 wait $pids
 echo "evaljobs $(flux jobs -a -n -o '{name}' | grep -c '^batchtile\.eval\.')"
+# a batch of 2 tasks through the pool (its agents were told 1 at their start)
+mkdir mpi && python3 "$BT_TESTS/integration/make_batch.py" 3 --asv 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >mpi/b.in
+(cd mpi && env -u FLUX_URI batchtile run --pool "$2" --no-progress -n 2 -- text_book_par b.in r.out 2>err; echo $? >rc)
 batchtile pool stop "$2" >stop.txt
 wait $srv; echo "serve rc=$?"
 # pool start under Flux (flux batch); a client outside the instance reaches
@@ -50,18 +53,20 @@ for c in one two; do
     (cd $c && probe_check values r.out | grep -q "^sections 8 wrong 0") || fail "client $c: values"
     grep -q "8 evaluations: 8 ok, 0 failed" $c/err || fail "client $c: $(tail -2 $c/err)"
 done
+[ "$(cat mpi/rc 2>/dev/null)" = 0 ] && $CHECK mpi/b.in mpi/r.out || fail "-n 2 through the pool: $(tail -3 mpi/err)"
+for e in 1 2 3; do
+    [ "$(grep -c 'rank [01] of 2' mpi/workdir.$e/stdout.txt)" = 2 ] || fail "-n 2 through the pool: $(cat mpi/workdir.$e/stdout.txt)"
+done
+ok "-n 2 text_book_par through the pool's agents: one 2-rank program each, values right"
 grep -q "batches 2" status.txt || fail "pool status while both ran: $(cat status.txt)"
-# through the node agents (--launch auto): no Flux job per evaluation
-grep -q "^evaljobs 0$" inside.out || fail "the evaluations must run under the agents, not as Flux jobs: $(cat inside.out)"
+grep -q "^evaljobs 0$" inside.out || fail "the evaluations must go to the agents, no Flux job each: $(cat inside.out)"
 grep -q "^serve rc=0$" inside.out || fail "the server after pool stop: $(cat inside.out) $(tail -3 serve.err)"
-python3 - one two <<'PY' || fail "the evaluations did not run on the instance's brokers"
+python3 - one two <<'PY' || fail "the evaluations did not run on the instance's 3 brokers"
 import glob, json, sys
-# each evaluation sees the broker of the rank its agent runs on: all 3 used
-envs = [json.load(open(f)) for d in sys.argv[1:] for f in glob.glob(d + '/workdir.*/probe.0.json')]
-uris = {e.get('FLUX_URI') for e in envs}
-assert len(envs) == 16 and None not in uris and len(uris) == 3, uris
+uris = [json.load(open(f)).get('FLUX_URI') for d in sys.argv[1:] for f in glob.glob(d + '/workdir.*/probe.0.json')]
+assert len(uris) == 16 and None not in uris and len(set(uris)) == 3, uris
 PY
-ok "a pool inside flux start --test-size=3 served two clients at once through its 3 agents, values right"
+ok "a pool inside flux start --test-size=3 served two clients at once: 16 evaluations on 3 agents, no Flux job, values right"
 grep -q "^start rc=0$" inside.out || fail "pool start under Flux: $(cat start.err)"
 [ "$(cat three/rc 2>/dev/null)" = 0 ] || fail "the client of the flux batch pool: $(tail -3 three/err)"
 (cd three && probe_check values r.out | grep -q "^sections 4 wrong 0") || fail "the flux batch pool: values"

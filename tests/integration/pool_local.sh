@@ -34,6 +34,32 @@ expect 1 "$BATCHTILE" run --pool "$POOL" --ntasks 0 -- "$PROBE" b.in r.out && gr
 (cd a && expect 3 "$BATCHTILE" run --pool "$POOL" -- "$PROBE" nothere.in r.out) && grep_err "nothere.in"
 ok "a batch through the pool: right values, run's lines and exit statuses"
 
+# batches of 2 tasks through a pool made for 1 (the server's engine starts
+# with no batch): as run starts them, each one program of 2 ranks under
+# mpiexec on 2 of the node's cores
+if command -v mpiexec >/dev/null && ldd "$TEXT_BOOK" | grep -q libmpi; then
+    mkdir n2 && batch 2 >n2/b.in
+    (cd n2 && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -n 2 -- "$PROBE" b.in r.out) ||
+        fail "-n 2 probe through the pool: $(cat "$T/err")"
+    python3 - n2/workdir.1 n2/workdir.2 <<'PY' || fail "-n 2 probe through the pool: not 2 ranks each"
+import json, sys
+for d in sys.argv[1:]:
+    recs = [json.load(open(f'{d}/probe.{r}.json')) for r in (0, 1)]
+    assert [r['size'] for r in recs] == [2, 2], (d, recs)
+PY
+    mkdir tb && make_batch 3 standard 7 | sed 's/ASV_1:f/ASV_1:obj_fn/' >tb/b.in
+    (cd tb && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -n 2 -- "$TEXT_BOOK" b.in r.out) ||
+        fail "-n 2 text_book_par through the pool: $(cat "$T/err")"
+    (cd tb && $CHECK b.in r.out) || fail "-n 2 text_book_par through the pool: values"
+    for e in 1 2 3; do
+        [ "$(grep -c 'rank [01] of 2' tb/workdir.$e/stdout.txt)" = 2 ] ||
+            fail "-n 2 text_book_par through the pool: $(cat tb/workdir.$e/stdout.txt)"
+    done
+    ok "-n 2 batches through a pool made for 1 task: probe and text_book_par as 2-rank programs"
+else
+    fail "MPI: mpiexec or an MPI text_book_par is missing"
+fi
+
 # SIGTERM to a client: its batch stops as SIGTERM stops a run (exit 143,
 # a whole results file), the pool serves on
 mkdir tm && batch 4 >tm/b.in
@@ -147,6 +173,39 @@ serve --idle-exit 0
 (cd nw && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 2 b.in r.out) && grep_err "4 evaluations: 4 ok"
 ok "pool stop --now: the client exits 75 with a whole results file; again, it finishes"
 
+# pool status --json of a DIR no pool serves: live false, no server, no job
+mkdir -m 700 "$T/fresh"
+expect 0 "$BATCHTILE" pool status --json "$T/fresh" &&
+    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["dir"] == sys.argv[2] and j["live"] is False and "server" not in j and j["jobs"] == [], j' "$T/out" "$T/fresh" ||
+    fail "pool status --json, no pool: $(cat "$T/out")"
+# pool status --watch (text and --json): again and again until stopped,
+# following a batch from running to gone
+mkdir w && batch 3 >w/b.in
+"$BATCHTILE" pool status --watch --json "$POOL" >w/watch.json 2>w/watch.err & pwj=$!
+"$BATCHTILE" pool status --watch "$POOL" >w/watch.txt 2>&1 & pwt=$!
+(cd w && expect 0 "$BATCHTILE" run --pool "$POOL" --no-progress -- "$PROBE" --sleep 2.5 b.in r.out) ||
+    fail "a batch under pool status --watch"
+# watch_seen: a line with the batch running, then a later one without it
+watch_seen() {
+    python3 - w/watch.json "$POOL" "$T/w" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.endswith('\n')]
+assert all(j['dir'] == sys.argv[2] and j['live'] is True for j in lines), lines
+ran = [i for i, j in enumerate(lines)
+       if any(b['cwd'] == sys.argv[3] and b['total'] == 3 and b['running'] >= 1
+              for b in j['server']['batches'])]
+assert ran, 'no line with the batch running'
+assert any(not any(b['cwd'] == sys.argv[3] for b in j['server']['batches'])
+           for j in lines[ran[-1] + 1:]), 'no line after the batch ended'
+PY
+}
+wait_for watch_seen 2>/dev/null || { watch_seen; fail "pool status --watch --json: $(cat w/watch.json)"; }
+wait_for sh -c "[ \$(grep -c '^pool $POOL: ' w/watch.txt) -ge 2 ]" || fail "pool status --watch: $(cat w/watch.txt)"
+grep -q "of 3 done" w/watch.txt || fail "pool status --watch: the batch's counts: $(cat w/watch.txt)"
+kill $pwj $pwt; wait $pwj $pwt 2>/dev/null
+[ -s w/watch.err ] && fail "pool status --watch --json wrote on stderr: $(cat w/watch.err)"
+ok "pool status --json with no pool; --watch and --watch --json follow a batch to its end"
+
 # 2 and 4 clients at once: never more evaluations than cores, all complete
 for n in 2 4; do
     dirs=()
@@ -167,4 +226,22 @@ for n in 2 4; do
     spread=$(cat c$n.*/t.end | sort -n | awk 'NR==1{a=$1} {b=$1} END{printf "%.2f", b-a}')
     ok "$n clients at once on $ncores cores: $out; finish times spread ${spread}s"
 done
+
+# a pool server on a terminal draws no progress line, even for a batch
+# whose client asked for one (--progress): the client draws it, from counts
+stop_servers
+server_pids=()
+script -qfec "exec $BATCHTILE pool serve --idle-exit 0 $POOL" /dev/null >"$T/serve.tty" 2>&1 & pty=$!
+server_pids+=($pty)
+wait_for python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["state"] == "serving" and j["pid"] != int(sys.argv[2])' "$POOL/server.json" "$SERVER" ||
+    fail "the pool server on a terminal did not start: $(cat "$T/serve.tty")"
+mkdir pt && batch 4 >pt/b.in
+(cd pt && script -qfec "$BATCHTILE run --pool $POOL --progress -- $PROBE --sleep 0.6 b.in r.out" /dev/null >client.tty 2>&1) ||
+    fail "a client on a terminal: $(cat pt/client.tty)"
+expect 0 "$BATCHTILE" pool stop "$POOL"
+wait $pty
+grep -q "batchtile: [0-9]*/4 done" pt/client.tty || fail "the client on a terminal drew no progress line: $(cat pt/client.tty)"
+grep -q "4 evaluations: 4 ok" pt/client.tty || fail "the client on a terminal: $(cat pt/client.tty)"
+grep -q "done, .* running" "$T/serve.tty" && fail "the pool server drew a progress line: $(cat -v "$T/serve.tty")"
+ok "a pool server on a terminal draws no progress line; its client (--progress) does"
 finish

@@ -12,7 +12,7 @@ alloc() { timeout 300 salloc -N3 --exclusive -Q "$@"; }
 expect 0 alloc batchtile resources
 grep -q "^slurm *3 *$((3 * CPN)) *0 *node1,node2,node3" "$T/out" || fail "resources: $(cat "$T/out")"
 expect 0 alloc batchtile run --dry-run -- probe <(batch 3) r
-grep -q "^eval 1  \[node1: cores 0\]  in workdir.1: (srun) " "$T/out" || fail "dry run: $(cat "$T/out")"
+grep -q "^eval 1  \[node1: cores 0\]  in workdir.1: (agent) " "$T/out" || fail "dry run: $(cat "$T/out")"
 ok "resources: 3 nodes, $((3 * CPN)) cores"
 
 # probe: every node used, none beyond its cores, results in batch order

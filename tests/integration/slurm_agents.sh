@@ -77,6 +77,25 @@ grep_err "batchtile driver"
 cd ..
 ok "--launch agents refuses multi-node evaluations; a protocol mismatch refused"
 
+# --dry-run says what will really start each evaluation: its node's agent
+# (through mpiexec for -n 2), srun for --launch steps and multi-node ones
+mkdir dry && cd dry || exit 1
+batch 2 >batch.in
+expect 0 alloc batchtile run --dry-run -- probe batch.in r
+grep -q "^eval 1  \[node1: cores 0\]  in workdir.1: (agent) .*probe params.in results.out$" "$T/out" ||
+    fail "dry run, auto: $(cat "$T/out")"
+expect 0 alloc batchtile run --dry-run --launch agents -n 2 -- probe batch.in r
+grep -q "^eval 1  \[node1: cores 0,1\]  in workdir.1: (agent, mpiexec) " "$T/out" ||
+    fail "dry run, agents -n 2: $(cat "$T/out")"
+expect 0 alloc batchtile run --dry-run --launch steps -- probe batch.in r
+grep -q "^eval 1  \[node1: cores 0\]  in workdir.1: (srun) " "$T/out" || fail "dry run, steps: $(cat "$T/out")"
+expect 0 alloc batchtile run --dry-run -N2 -n2 -- probe batch.in r
+grep -q "^eval 1  \[node1: cores 0; node2: cores 0\]  in workdir.1: (srun) " "$T/out" ||
+    fail "dry run, auto over 2 nodes: $(cat "$T/out")"
+grep -q "(agent" "$T/out" && fail "dry run: a multi-node evaluation said to run under an agent: $(cat "$T/out")"
+cd ..
+ok "--dry-run: (agent) for what agents start, (srun) for steps and multi-node evaluations"
+
 # an agent killed -9 mid-run: its evaluations run again on the other nodes
 mkdir agentkill && cd agentkill || exit 1
 batch 30 --sleep 0.5 >batch.in
