@@ -53,7 +53,7 @@ pid=$!
 for _ in $(seq 300); do [ "$(probes "$PWD" | wc -l)" -ge 3 ] && break; sleep 0.1; done
 for p in $(pgrep -f "^$BATCHTILE agent$"); do
     # this test's (other tests' Flux instances have a rank 1 too)
-    case "$(readlink /proc/$p/cwd 2>/dev/null)" in "$T"/*) ;; *) continue ;; esac
+    [ "$(readlink /proc/$p/cwd 2>/dev/null)" = "$PWD" ] || continue
     # the agent, not its watchdog (a child of it)
     [ "$(ps -o comm= -p "$(ps -o ppid= -p "$p" | tr -d ' ')")" = batchtile ] && continue
     tr '\0' '\n' <"/proc/$p/environ" | grep -q '^FLUX_URI=.*local-1$' && { kill -9 "$p"; echo "killed agent $p"; }
