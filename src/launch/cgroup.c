@@ -68,6 +68,17 @@ static int populated(int dfd)
            strstr(buf, "populated 1") != NULL;
 }
 
+/* populated() of a slot, through its open cgroup.events. */
+static int slot_populated(const launch_cg_slot *s)
+{
+    char buf[256];
+    ssize_t n = pread(s->events_fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return populated(s->dfd);
+    buf[n] = '\0';
+    return strstr(buf, "populated 1") != NULL;
+}
+
 static void pause_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -130,63 +141,109 @@ const char *launch_cg_dir(const launch_cg *cg)
 }
 
 /* Move pid and the children it already has into the slot's cgroup. */
-static int move(int dfd, pid_t pid, int depth)
+static int move(int procs_fd, pid_t pid, int depth)
 {
     char s[32], path[64];
-    snprintf(s, sizeof s, "%d", (int)pid);
-    if (write_at(dfd, "cgroup.procs", s) < 0)
+    int len = snprintf(s, sizeof s, "%d", (int)pid);
+    if (write(procs_fd, s, (size_t)len) != len)
         return -1;
     /* a child it forked before the move stays behind: move it too */
     snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
     FILE *f = depth < 8 ? fopen(path, "re") : NULL;
     long c;
     while (f && fscanf(f, "%ld", &c) == 1)
-        move(dfd, (pid_t)c, depth + 1);
+        move(procs_fd, (pid_t)c, depth + 1);
     if (f)
         fclose(f);
     return 0;
 }
 
-int launch_cg_attach(launch_cg *cg, pid_t pid)
+/* A free slot (made when none is), or -1. */
+static int free_slot(launch_cg *cg)
 {
-    if (!cg)
-        return -1;
-    if (cg->run_dfd < 0)
-        return -1;
     int k;
     for (k = 0; k < cg->nslots; k++)
-        if (!cg->slots[k].busy && !populated(cg->slots[k].dfd))
-            break;
-    if (k == cg->nslots) {
-        if (cg->nslots == cg->capslots) {
-            int cap = cg->capslots ? cg->capslots * 2 : 16;
-            launch_cg_slot *ns = realloc(cg->slots, (size_t)cap * sizeof *ns);
-            if (!ns)
-                return -1;
-            cg->slots = ns;
-            cg->capslots = cap;
-        }
-        char name[32];
-        snprintf(name, sizeof name, "e%d", cg->nslots);
-        if (mkdirat(cg->run_dfd, name, 0755) < 0 && errno != EEXIST)
+        if (!cg->slots[k].busy &&
+            (!cg->slots[k].dirty || !(cg->slots[k].dirty = slot_populated(&cg->slots[k]))))
+            return k;
+    if (cg->nslots == cg->capslots) {
+        int cap = cg->capslots ? cg->capslots * 2 : 16;
+        launch_cg_slot *ns = realloc(cg->slots, (size_t)cap * sizeof *ns);
+        if (!ns)
             return -1;
-        int dfd = openat(cg->run_dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-            return -1;
-        cg->slots[cg->nslots].dfd = dfd;
-        cg->slots[cg->nslots].busy = 0;
-        cg->nslots++;
+        cg->slots = ns;
+        cg->capslots = cap;
     }
-    if (move(cg->slots[k].dfd, pid, 0) < 0) {
-        /* refused for want of rights (a delegation that stops above us):
-         * give cgroups up, the sub-reaper sweep remains */
-        if (!cg->moved_once && errno != ESRCH)
-            launch_cg_free(cg);
+    char name[32];
+    snprintf(name, sizeof name, "e%d", cg->nslots);
+    if (mkdirat(cg->run_dfd, name, 0755) < 0 && errno != EEXIST)
+        return -1;
+    int dfd = openat(cg->run_dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0)
+        return -1;
+    int efd = openat(dfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+    int pfd = openat(dfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+    if (efd < 0 || pfd < 0) {
+        if (efd >= 0)
+            close(efd);
+        if (pfd >= 0)
+            close(pfd);
+        close(dfd);
+        return -1;
+    }
+    cg->slots[cg->nslots] = (launch_cg_slot){dfd, efd, pfd, 0, 0};
+    return cg->nslots++;
+}
+
+/* A move or join refused: for want of rights (a delegation that stops
+ * above us), give cgroups up (the sub-reaper sweep remains); a process
+ * already gone is its own affair. */
+static void refused(launch_cg *cg, int slot, int e)
+{
+    cg->slots[slot].busy = 0;
+    if (!cg->moved_once && e != ESRCH)
+        launch_cg_free(cg);
+}
+
+int launch_cg_attach(launch_cg *cg, pid_t pid)
+{
+    if (!cg || cg->run_dfd < 0)
+        return -1;
+    int k = free_slot(cg);
+    if (k < 0)
+        return -1;
+    if (move(cg->slots[k].procs_fd, pid, 0) < 0) {
+        refused(cg, k, errno);
         return -1;
     }
     cg->moved_once = 1;
     cg->slots[k].busy = 1;
     return k;
+}
+
+int launch_cg_claim(launch_cg *cg, int *procs_fd)
+{
+    *procs_fd = -1;
+    if (!cg || cg->run_dfd < 0)
+        return -1;
+    int k = free_slot(cg);
+    if (k < 0)
+        return -1;
+    cg->slots[k].busy = 1;
+    *procs_fd = cg->slots[k].procs_fd;
+    return k;
+}
+
+int launch_cg_joined(launch_cg *cg, int slot, int err)
+{
+    if (!cg || slot < 0 || slot >= cg->nslots)
+        return -1;
+    if (err) {
+        refused(cg, slot, err);
+        return -1;
+    }
+    cg->moved_once = 1;
+    return slot;
 }
 
 void launch_cg_signal(launch_cg *cg, int slot, int sig)
@@ -216,14 +273,15 @@ int launch_cg_release(launch_cg *cg, int slot)
         return 0;
     if (slot < 0 || slot >= cg->nslots)
         return 0;
-    cg->slots[slot].busy = 0;
-    if (!populated(cg->slots[slot].dfd))
+    launch_cg_slot *s = &cg->slots[slot];
+    s->busy = 0;
+    if (!slot_populated(s))
         return 0;
     /* gone before the cores go to the next evaluation: a killed process
      * takes a moment to exit (at most about 0.2 s waited here; one stuck
      * in the kernel longer keeps its slot, reused once empty) */
-    write_at(cg->slots[slot].dfd, "cgroup.kill", "1");
-    for (int i = 0; i < 200 && populated(cg->slots[slot].dfd); i++)
+    write_at(s->dfd, "cgroup.kill", "1");
+    for (int i = 0; i < 200 && (s->dirty = slot_populated(s)); i++)
         pause_ms(1);
     return 1;
 }
@@ -234,8 +292,11 @@ void launch_cg_free(launch_cg *cg)
         return;
     if (!cg->run_dir[0])
         return;
-    for (int k = 0; k < cg->nslots; k++)
+    for (int k = 0; k < cg->nslots; k++) {
         close(cg->slots[k].dfd);
+        close(cg->slots[k].events_fd);
+        close(cg->slots[k].procs_fd);
+    }
     free(cg->slots);
     cg->slots = NULL;
     cg->nslots = cg->capslots = 0;

@@ -12,8 +12,11 @@
 
 /* One cgroup per running evaluation, below the run's. */
 typedef struct launch_cg_slot {
-    int dfd;  /* the slot's directory */
-    int busy; /* an evaluation is attached */
+    int dfd;       /* the slot's directory */
+    int events_fd; /* its cgroup.events, kept open (read again at offset 0) */
+    int procs_fd;  /* its cgroup.procs, kept open for writing */
+    int busy;      /* an evaluation is attached */
+    int dirty;     /* still populated when its evaluation was released */
 } launch_cg_slot;
 
 /* The run's cgroups; every function takes NULL as "not in use". */
@@ -33,6 +36,15 @@ const char *launch_cg_dir(const launch_cg *cg);
 /* Move a just started evaluation (and any child it already has) into a
  * free cgroup of its own. Its slot, or -1 (not in use, or refused). */
 int launch_cg_attach(launch_cg *cg, pid_t pid);
+/* Take a free cgroup for an evaluation about to start, which joins it
+ * itself before exec (ut_spawn's cgroup_fd): its slot and *procs_fd, or -1
+ * (not in use). Then launch_cg_joined. */
+int launch_cg_claim(launch_cg *cg, int *procs_fd);
+/* The claimed slot's process started: err 0 when it joined (the slot
+ * returned), else why not (the slot is free again, -1 returned; cgroups
+ * given up where we have not the right). The slot of a process that did
+ * not start at all goes back with launch_cg_release. */
+int launch_cg_joined(launch_cg *cg, int slot, int err);
 /* Send sig to every process in slot's cgroup (SIGKILL: cgroup.kill). */
 void launch_cg_signal(launch_cg *cg, int slot, int sig);
 /* The evaluation of slot has ended: kill what it left. 1 when there was

@@ -93,13 +93,14 @@ static int local_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         argv = mpi_argv;
     }
 
-    ut_spawn sp = {argv, env.envp, j->cwd, j->out_path, j->err_path, &cpus, 0,
-                       j->outputs_ready, 0, 0};
-    pid_t pid = ut_proc_spawn(&sp);
+    ut_spawn sp = {.argv = argv, .envp = env.envp, .cwd = j->cwd, .out_path = j->out_path,
+                   .err_path = j->err_path, .cpus = &cpus, .outputs_ready = j->outputs_ready};
+    int rc = launch_proc_spawn(b, j, &sp, msg, msgsz);
     int e = errno;
     ut_env_free(&env);
     ut_argv_free(mpi_argv);
-    return launch_proc_started(b, j, pid, e, msg, msgsz);
+    errno = e;
+    return rc;
 }
 
 static int local_signal(launch_backend *b, launch_job *j, int sig)

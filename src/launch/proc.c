@@ -18,7 +18,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int launch_proc_track(launch_proc_table *t, launch_job *job)
+/* Track a started job (job->pid set) in cgroup slot cg (-1: none). 0, or
+ * -1 on memory. */
+static int track(launch_proc_table *t, launch_job *job, int cg)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
@@ -32,8 +34,7 @@ int launch_proc_track(launch_proc_table *t, launch_job *job)
         t->cg = ncg;
         t->cap = cap;
     }
-    /* in a cgroup of its own where the machine allows (cgroup.h) */
-    t->cg[t->n] = launch_cg_attach(t->tree ? &t->tree->cg : NULL, job->pid);
+    t->cg[t->n] = cg;
     t->jobs[t->n++] = job;
     return 0;
 }
@@ -90,7 +91,10 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
              * daemons that left the group (adopted by us, the subreaper) */
             kill(-pid, SIGKILL);
             launch_cg_release(t->tree ? &t->tree->cg : NULL, cg);
-            kill_orphans(t, j->eval, SIGKILL);
+            /* in a cgroup it joined before exec, it could leave nothing
+             * outside it: no orphan to look for */
+            if (cg < 0)
+                kill_orphans(t, j->eval, SIGKILL);
             launch_status s = {0};
             if (WIFEXITED(st)) {
                 s.exited = 1;
@@ -127,16 +131,27 @@ void *launch_proc_backend_new(size_t size, const launch_ops *ops, const alloc_re
     return pb;
 }
 
-int launch_proc_started(launch_backend *b, launch_job *j, pid_t pid, int e, char *msg,
-                        size_t msgsz)
+int launch_proc_spawn(launch_backend *b, launch_job *j, ut_spawn *sp, char *msg, size_t msgsz)
 {
+    launch_proc_table *t = &((launch_proc_backend *)b)->procs;
+    launch_cg *cgs = t->tree ? &t->tree->cg : NULL;
+    /* in a cgroup of its own where the machine allows (cgroup.h), joined
+     * by the child itself before exec */
+    int procs_fd, cg_err = 0;
+    int slot = launch_cg_claim(cgs, &procs_fd);
+    sp->cgroup_fd = slot >= 0 ? procs_fd : -1;
+    sp->cgroup_err = &cg_err;
+    pid_t pid = ut_proc_spawn(sp);
     if (pid < 0) {
+        int e = errno;
+        launch_cg_release(cgs, slot);
         snprintf(msg, msgsz, "cannot start %s in %s: %s", j->argv[0], j->cwd, strerror(e));
         errno = e;
         return -1;
     }
+    slot = launch_cg_joined(cgs, slot, cg_err);
     j->pid = pid;
-    if (launch_proc_track(&((launch_proc_backend *)b)->procs, j) < 0) {
+    if (track(t, j, slot) < 0) {
         kill(-pid, SIGKILL);
         snprintf(msg, msgsz, "out of memory");
         return -1;

@@ -25,8 +25,6 @@ typedef struct launch_proc_table {
     size_t n, cap;
 } launch_proc_table;
 
-/* Track a started job (job->pid set). 0, or -1 on memory. */
-int launch_proc_track(launch_proc_table *t, struct launch_job *job);
 /* Reap every child that has exited; for each tracked job, kill what is left
  * of its process group and report it through the backend's done callback. */
 void launch_proc_reap(launch_proc_table *t, struct launch_backend *b);
@@ -43,10 +41,10 @@ typedef struct launch_proc_backend {
  * NULL with msg set when out of memory. */
 void *launch_proc_backend_new(size_t size, const launch_ops *ops, const alloc_resources *res,
                               char *msg, size_t msgsz);
-/* After a spawn: track the job (pid, or -1 when the spawn failed with errno
- * e). 0, or -1 with msg set (the job did not start). */
-int launch_proc_started(struct launch_backend *b, struct launch_job *j, pid_t pid, int e,
-                        char *msg, size_t msgsz);
+/* Start job j as sp says, in a cgroup of its own where the machine allows,
+ * and track it. 0, or -1 with msg and errno set (the job did not start). */
+int launch_proc_spawn(struct launch_backend *b, struct launch_job *j, ut_spawn *sp, char *msg,
+                      size_t msgsz);
 /* The shared ops: no fd (completions come with SIGCHLD), reap, free. */
 int launch_proc_fd(struct launch_backend *b);
 void launch_proc_process(struct launch_backend *b);

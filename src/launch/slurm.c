@@ -100,13 +100,14 @@ static int slurm_start(launch_backend *b, launch_job *j, char *msg, size_t msgsz
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    ut_spawn sp = {a.v, env.envp, j->cwd, j->out_path, j->err_path, NULL, 0,
-                       j->outputs_ready, 0, 0};
-    pid_t pid = ut_proc_spawn(&sp);
+    ut_spawn sp = {.argv = a.v, .envp = env.envp, .cwd = j->cwd, .out_path = j->out_path,
+                   .err_path = j->err_path, .outputs_ready = j->outputs_ready};
+    int rc = launch_proc_spawn(b, j, &sp, msg, msgsz);
     int e = errno;
     ut_env_free(&env);
     ut_argv_free(a.v);
-    return launch_proc_started(b, j, pid, e, msg, msgsz);
+    errno = e;
+    return rc;
 }
 
 static int slurm_signal(launch_backend *b, launch_job *j, int sig)

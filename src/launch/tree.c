@@ -159,10 +159,45 @@ static int push_pid(pid_t **v, size_t *n, size_t *cap, pid_t pid)
     return 0;
 }
 
+/* Append the pids listed in a /proc/<pid>/task/<tid>/children file to *v.
+ * 0, or -1 when the kernel has no such file. */
+static int read_children(const char *path, pid_t **v, size_t *n, size_t *cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    char buf[4096], part[16];
+    size_t plen = 0;
+    ssize_t k;
+    while ((k = read(fd, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < k; i++) {
+            if (buf[i] >= '0' && buf[i] <= '9') {
+                if (plen < sizeof part - 1)
+                    part[plen++] = buf[i];
+                continue;
+            }
+            if (plen) {
+                part[plen] = '\0';
+                plen = 0;
+                if (push_pid(v, n, cap, (pid_t)atol(part)) < 0)
+                    goto out;
+            }
+        }
+    }
+    if (plen) {
+        part[plen] = '\0';
+        push_pid(v, n, cap, (pid_t)atol(part));
+    }
+out:
+    close(fd);
+    return 0;
+}
+
 /* The children of process pid: /proc/<pid>/task/<tid>/children of each of
- * its threads, where the kernel has it; else a scan of /proc for that
- * parentage. n set; malloc'd (NULL on memory). */
-static pid_t *children_of(pid_t pid, size_t *n)
+ * its threads (leader_only: of its thread-group leader alone, where
+ * orphans are handed), where the kernel has it; else
+ * a scan of /proc for that parentage. n set; malloc'd (NULL on memory). */
+static pid_t *children_of(pid_t pid, int leader_only, size_t *n)
 {
     *n = 0;
     size_t cap = 64;
@@ -170,27 +205,25 @@ static pid_t *children_of(pid_t pid, size_t *n)
     if (!v)
         return NULL;
     char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-    DIR *t = opendir(path);
     struct dirent *e;
     int have = 0;
-    while (t && (e = readdir(t))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char cp[320];
-        snprintf(cp, sizeof cp, "/proc/%d/task/%s/children", (int)pid, e->d_name);
-        FILE *f = fopen(cp, "re");
-        if (!f)
-            continue;
-        have = 1;
-        long p;
-        while (fscanf(f, "%ld", &p) == 1)
-            if (push_pid(&v, n, &cap, (pid_t)p) < 0)
-                break;
-        fclose(f);
+    if (leader_only) {
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+        have = read_children(path, &v, n, &cap) == 0;
+    } else {
+        snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+        DIR *t = opendir(path);
+        while (t && (e = readdir(t))) {
+            if (e->d_name[0] == '.')
+                continue;
+            char cp[320];
+            snprintf(cp, sizeof cp, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+            if (read_children(cp, &v, n, &cap) == 0)
+                have = 1;
+        }
+        if (t)
+            closedir(t);
     }
-    if (t)
-        closedir(t);
     if (have)
         return v;
     DIR *d = opendir("/proc");
@@ -231,7 +264,7 @@ static void kill_tree(pid_t pid, int sig, int depth)
     }
     kill(pid, SIGSTOP);
     size_t n;
-    pid_t *kids = children_of(pid, &n);
+    pid_t *kids = children_of(pid, 0, &n);
     for (size_t i = 0; kids && i < n; i++)
         kill_tree(kids[i], sig, depth + 1);
     free(kids);
@@ -272,7 +305,10 @@ int launch_tree_kill_eval(const launch_tree *t, long eval, int sig, const pid_t 
      * again until a round finds none */
     for (int round = 0; round < 50; round++) {
         size_t n;
-        pid_t *kids = children_of(getpid(), &n);
+        /* an orphan is handed to a live thread of the sub-reaper, the
+         * first in its thread list: the leader (kernel/exit.c,
+         * find_new_reaper); the helper threads' children are not orphans */
+        pid_t *kids = children_of(getpid(), 1, &n);
         if (!kids)
             return total;
         /* nothing but the evaluations we track (and the watchdog): no orphan */
@@ -306,12 +342,12 @@ int launch_tree_sweep(const launch_tree *t)
     int total = 0;
     for (int round = 0; round < 200; round++) {
         size_t n;
-        pid_t *kids = children_of(getpid(), &n);
+        pid_t *kids = children_of(getpid(), 0, &n);
         if (!kids)
             return total;
         reap_listed(watchdog, kids, n);
         free(kids);
-        kids = children_of(getpid(), &n);
+        kids = children_of(getpid(), 0, &n);
         if (!kids)
             return total;
         int found = 0;

@@ -29,12 +29,17 @@ struct run_journal {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t more, synced;
+    pthread_cond_t urgent; /* ends the pause between two syncs: a caller waits */
+    int waiting;           /* callers of run_journal_sync waiting */
     uint64_t appended; /* records written */
     uint64_t durable;  /* records a completed fdatasync covers */
     uint64_t syncs;    /* fdatasync calls */
     int stop;
     int err;           /* errno of a failed fdatasync; what followed it is not durable */
 };
+
+/* the pause between two syncs (see sync_thread) */
+#define JOURNAL_PAUSE_NS (5 * 1000 * 1000L)
 
 static void *sync_thread(void *arg)
 {
@@ -59,6 +64,20 @@ static void *sync_thread(void *arg)
         }
         j->durable = target;
         pthread_cond_broadcast(&j->synced);
+        /* a pause before the next sync gathers what is appended meanwhile:
+         * the loop's appends find no waiter to wake (one wake-up per pause,
+         * not one per record; a record waits at most this long plus a sync
+         * to be durable), and a caller of run_journal_sync ends it */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += JOURNAL_PAUSE_NS;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!j->stop && !j->waiting &&
+               pthread_cond_timedwait(&j->urgent, &j->mu, &until) == 0)
+            ;
     }
     pthread_mutex_unlock(&j->mu);
     return NULL;
@@ -233,6 +252,7 @@ run_journal *run_journal_open(const char *path, FILE *log, char *msg, size_t msg
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->more, NULL);
     pthread_cond_init(&j->synced, NULL);
+    pthread_cond_init(&j->urgent, NULL);
     int e = ut_thread_start(&j->thread, sync_thread, j);
     if (e != 0) {
         snprintf(msg, msgsz, "%s: cannot start the journal's sync thread: %s", path, strerror(e));
@@ -294,8 +314,11 @@ int run_journal_sync(run_journal *j)
     pthread_mutex_lock(&j->mu);
     uint64_t target = j->appended;
     pthread_cond_signal(&j->more);
+    j->waiting++;
+    pthread_cond_signal(&j->urgent);
     while (j->durable < target && !j->err)
         pthread_cond_wait(&j->synced, &j->mu);
+    j->waiting--;
     int e = j->err;
     pthread_mutex_unlock(&j->mu);
     if (e) {
@@ -331,11 +354,13 @@ int run_journal_close(run_journal *j)
     pthread_mutex_lock(&j->mu);
     j->stop = 1;
     pthread_cond_signal(&j->more);
+    pthread_cond_signal(&j->urgent);
     pthread_mutex_unlock(&j->mu);
     pthread_join(j->thread, NULL);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->more);
     pthread_cond_destroy(&j->synced);
+    pthread_cond_destroy(&j->urgent);
     if (close(j->fd) < 0)
         rc = -1;
     free(j);

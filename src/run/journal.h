@@ -1,7 +1,8 @@
 /* The journal: one JSON line per finished evaluation attempt (and one per
  * run), appended by the event loop as each ends and made durable by a
  * thread of its own in groups (one fdatasync covers every record appended
- * since the last; the loop never waits for it); resume trusts only what it
+ * since the last, at most one every 5 ms, so that a record is durable within
+ * about 5 ms plus a sync; the loop never waits for it); resume trusts only what it
  * records. Each line is framed: it ends in
  * ,"len":N,"crc":"X"} (N bytes before ,"len", their CRC-32), so a torn or
  * garbled record is known and cut back, and one run holds it at a time.

@@ -34,7 +34,8 @@ struct run_prestage {
     int active;             /* helpers at work; the others parked (see helpers_needed) */
     double latency;         /* seconds one item takes to prepare, a moving average */
     pthread_mutex_t mu;
-    pthread_cond_t cv;      /* a helper waits for room; the loop for a busy item */
+    pthread_cond_t cv;      /* the loop waits for a busy item */
+    pthread_cond_t room;    /* a helper waits for room (called at half the window) */
     pthread_cond_t park;    /* a helper beyond active waits for the latency to call it */
     size_t next;            /* the next position in order to prepare */
     size_t ready_untaken;   /* prepared (or being prepared) and not taken yet: at most window */
@@ -116,7 +117,7 @@ static void *helper(void *arg)
             continue;
         }
         if (p->ready_untaken >= p->window) { /* no room */
-            pthread_cond_wait(&p->cv, &p->mu);
+            pthread_cond_wait(&p->room, &p->mu);
             continue;
         }
         size_t i = p->order[p->next++];
@@ -174,6 +175,7 @@ run_prestage *run_prestage_new(const run_batch *b, const run_layout *l, const ru
     p->window = window ? window : 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    pthread_cond_init(&p->room, NULL);
     pthread_cond_init(&p->park, NULL);
     p->active = 1; /* until a prepared item says how long one takes */
     pthread_mutex_lock(&p->mu);
@@ -210,7 +212,10 @@ int run_prestage_take(run_prestage *p, size_t i)
     if (ready) {
         p->ready_untaken--;
         p->taken++;
-        pthread_cond_broadcast(&p->cv);
+        /* the helpers are called back when half the window is free, not at
+         * every take: one wake-up prepares half a window */
+        if (p->ready_untaken <= p->window / 2)
+            pthread_cond_broadcast(&p->room);
     }
     pthread_mutex_unlock(&p->mu);
     return ready;
@@ -236,12 +241,14 @@ void run_prestage_free(run_prestage *p)
     pthread_mutex_lock(&p->mu);
     p->stop = 1;
     pthread_cond_broadcast(&p->cv);
+    pthread_cond_broadcast(&p->room);
     pthread_cond_broadcast(&p->park);
     pthread_mutex_unlock(&p->mu);
     for (int k = 0; k < p->nthreads; k++)
         pthread_join(p->threads[k], NULL);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_cond_destroy(&p->room);
     pthread_cond_destroy(&p->park);
     free(p->threads);
     free(p->args);

@@ -166,7 +166,7 @@ static int run_driver(const study_spec *s, const char *dir, char *msg, size_t ms
         argv[n + 1] = strdup(s->results_file);
         ut_argv_free(w);
     }
-    ut_spawn sp = {s->system ? sh_argv : argv, NULL, dir, NULL, NULL, NULL, 1, 0, 0, 0};
+    ut_spawn sp = {.argv = s->system ? sh_argv : argv, .cwd = dir, .same_group = 1};
     pid_t pid = ut_proc_spawn(&sp);
     int e = errno, status = -1;
     if (pid < 0) {

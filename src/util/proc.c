@@ -6,6 +6,8 @@
 #include "file.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
@@ -21,80 +23,133 @@
 
 extern char **environ;
 
+/* What the child of ut_proc_spawn does before exec, on a stack of its own
+ * in our memory (CLONE_VM | CLONE_VFORK: we wait until it has exec'd or
+ * failed): only system calls, nothing that allocates or locks. */
+typedef struct spawn_child {
+    const ut_spawn *s;
+    char *const *envp;
+    int in, out, err;       /* to dup onto 0, 1, 2 (-1: leave, or opened below) */
+    int open_outputs;       /* the child opens s->out_path, s->err_path itself */
+    volatile int error;     /* errno of the step that failed (then it _exits) */
+    volatile int cg_error;  /* errno of joining s->cgroup_fd (exec goes on) */
+} spawn_child;
+
+/* fd onto target, inheritable across exec. */
+static int dup_onto(int fd, int target)
+{
+    if (fd == target)
+        return fcntl(fd, F_SETFD, 0);
+    return dup2(fd, target) < 0 ? -1 : 0;
+}
+
+static int spawn_child_main(void *arg)
+{
+    spawn_child *c = arg;
+    const ut_spawn *s = c->s;
+    /* a signal must not run one of our handlers in our memory: every
+     * handled one back to its default (an ignored one stays ignored, but
+     * SIGPIPE, which the driver ignores, is the default again) */
+    for (int sig = 1; sig < _NSIG; sig++) {
+        struct sigaction sa;
+        if (sigaction(sig, NULL, &sa) < 0)
+            continue;
+        if (sig == SIGPIPE || (sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL)) {
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = SIG_DFL;
+            sigaction(sig, &sa, NULL);
+        }
+    }
+    /* in its cgroup before it can start anything (cgroup.h) */
+    if (s->cgroup_fd > 0 && write(s->cgroup_fd, "0", 1) != 1)
+        c->cg_error = errno ? errno : EIO;
+    if (!s->same_group && setpgid(0, 0) < 0)
+        goto fail;
+    /* its cores from its first instruction: only the child moves */
+    if (s->cpus)
+        sched_setaffinity(0, sizeof *s->cpus, s->cpus);
+    if (s->cwd && chdir(s->cwd) < 0)
+        goto fail;
+    if (c->in >= 0 && dup_onto(c->in, 0) < 0)
+        goto fail;
+    if (c->out >= 0 && dup_onto(c->out, 1) < 0)
+        goto fail;
+    if (c->err >= 0 && dup_onto(c->err, 2) < 0)
+        goto fail;
+    if (c->open_outputs) {
+        const char *paths[2] = {s->out_path, s->err_path};
+        for (int k = 0; k < 2; k++) {
+            int fd = open(paths[k], O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0 || dup_onto(fd, 1 + k) < 0)
+                goto fail;
+            if (fd != 1 + k)
+                close(fd);
+        }
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(s->argv[0], s->argv, c->envp);
+fail:
+    c->error = errno ? errno : EIO;
+    _exit(127);
+}
+
 pid_t ut_proc_spawn(const ut_spawn *s)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    sigset_t none, defaults;
-    pid_t pid = -1;
-    int rc;
-
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&at);
-    if (s->cwd)
-        posix_spawn_file_actions_addchdir_np(&fa, s->cwd);
     static int devnull = -1;
     if (devnull < 0)
         devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (s->in_fd > 2)
-        posix_spawn_file_actions_adddup2(&fa, s->in_fd, 0);
-    else if (devnull >= 0)
-        posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+    spawn_child c = {s, s->envp ? s->envp : environ, -1, -1, -1, 0, 0, 0};
+    c.in = s->in_fd > 2 ? s->in_fd : devnull;
     if (s->out_fd > 2)
-        posix_spawn_file_actions_adddup2(&fa, s->out_fd, 1);
+        c.out = s->out_fd;
     /* made fresh ahead: the child opens them itself, never through a link
      * (the opens of many children overlap; a loop that opened them would
      * wait for each, on a slow filesystem) */
-    if (s->outputs_ready && s->out_path && s->err_path && s->out_path[0] != '/' &&
-        s->err_path[0] != '/') {
-        posix_spawn_file_actions_addopen(&fa, 1, s->out_path, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0);
-        posix_spawn_file_actions_addopen(&fa, 2, s->err_path, O_WRONLY | O_TRUNC | O_NOFOLLOW, 0);
-    }
+    c.open_outputs = s->outputs_ready && s->out_path && s->err_path && s->out_path[0] != '/' &&
+                     s->err_path[0] != '/';
     /* else they are opened here, relative to the work directory and never
      * through a link (a link there is replaced, its target untouched) */
-    int dfd = AT_FDCWD, ofd = -1, efd = -1;
+    int dfd = AT_FDCWD, ofd = -1, efd = -1, e = 0;
+    pid_t pid = -1;
     if (!s->outputs_ready && (s->out_path || s->err_path) && s->cwd &&
         (dfd = open(s->cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        goto fail;
+        goto out;
     if (s->out_path && !s->outputs_ready) {
         if ((ofd = ut_open_nofollow(dfd, s->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
-            goto fail;
-        posix_spawn_file_actions_adddup2(&fa, ofd, 1);
+            goto out;
+        c.out = ofd;
     }
     if (s->err_path && !s->outputs_ready) {
         if ((efd = ut_open_nofollow(dfd, s->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0)
-            goto fail;
-        posix_spawn_file_actions_adddup2(&fa, efd, 2);
+            goto out;
+        c.err = efd;
     }
-    /* the child starts with no signal blocked (the driver blocks its own
-     * for its signalfd) and SIGPIPE, which the driver ignores, at default;
-     * handlers are reset by exec itself */
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &defaults);
-    posix_spawnattr_setpgroup(&at, 0);
-    posix_spawnattr_setflags(&at, (s->same_group ? 0 : POSIX_SPAWN_SETPGROUP) |
-                                      POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
-                                      POSIX_SPAWN_USEVFORK);
-
-    /* posix_spawn cannot set affinity: set this thread's around it (the
-     * helper threads keep theirs), and the child inherits it from the first
-     * instruction */
-    cpu_set_t saved;
-    int restore = 0;
-    if (s->cpus) {
-        if (sched_getaffinity(0, sizeof saved, &saved) == 0 &&
-            sched_setaffinity(0, sizeof *s->cpus, s->cpus) == 0)
-            restore = 1;
+    /* posix_spawn can neither set the child's affinity nor its cgroup (it
+     * would take moving this thread to the child's cores and back, twice
+     * a migration an evaluation): a clone of our memory that waits for the
+     * exec, as posix_spawn's own, with every signal blocked until the
+     * child's exec (the child starts with none blocked) */
+    _Alignas(64) char stack[32 * 1024];
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pid = clone(spawn_child_main, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+    e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (pid > 0 && c.error) {
+        /* it did not exec: reap it, and say why */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        e = c.error;
+        pid = -1;
     }
-    rc = posix_spawn(&pid, s->argv[0], &fa, &at, s->argv, s->envp ? s->envp : environ);
-    if (restore)
-        sched_setaffinity(0, sizeof saved, &saved);
+    if (s->cgroup_err)
+        *s->cgroup_err = pid > 0 ? c.cg_error : 0;
     if (0) {
-fail:
-        rc = errno;
+out:
+        e = errno;
     }
     if (ofd >= 0)
         close(ofd);
@@ -102,12 +157,8 @@ fail:
         close(efd);
     if (dfd >= 0)
         close(dfd);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
+    if (pid < 0)
+        errno = e;
     return pid;
 }
 

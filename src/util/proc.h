@@ -21,11 +21,15 @@ typedef struct ut_spawn {
                               (in parallel with others: a shared filesystem's latency) */
     int in_fd, out_fd;     /* > 2: the child's stdin, stdout (a pipe's ends); else
                               /dev/null and out_path (or ours) */
+    int cgroup_fd;         /* > 0: a cgroup.procs open for writing: the child joins
+                              that cgroup before exec, before it can start anything */
+    int *cgroup_err;       /* where given: 0 when it joined, else why not */
 } ut_spawn;
 
-/* Start s in a new process group unless s->same_group (signals reset, stdin
- * from /dev/null unless s->in_fd).
- * Returns its pid, or -1 with errno. */
+/* Start s in a new process group unless s->same_group (handled signals and
+ * SIGPIPE reset, none blocked, stdin from /dev/null unless s->in_fd), on
+ * its cores and in its cgroup from its first instruction. Returns its pid
+ * once it has exec'd, or -1 with errno (the exec's own). */
 pid_t ut_proc_spawn(const ut_spawn *s);
 
 /* Make orphans of our children ours (a child subreaper), so that what an
