@@ -85,7 +85,17 @@ int alloc_local_detect(alloc_resources *r, int cores, int gpus, char *msg, size_
     r->backend = "local";
     r->gpu_var = "CUDA_VISIBLE_DEVICES";
     hwloc_topology_t topo;
-    if (hwloc_topology_init(&topo) < 0) {
+    /* the plugins left out below are not even loaded: each is a dlopen of
+     * large libraries (OpenCL, X11 and GL, libpciaccess, libxml2), most of
+     * a short run's start; the variable is ours only for the load, so
+     * that evaluations inherit the user's environment, not ours */
+    int set_blacklist = getenv("HWLOC_PLUGINS_BLACKLIST") == NULL;
+    if (set_blacklist)
+        setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_gl,hwloc_opencl,hwloc_pci,hwloc_xml_libxml", 1);
+    int init = hwloc_topology_init(&topo);
+    if (set_blacklist)
+        unsetenv("HWLOC_PLUGINS_BLACKLIST");
+    if (init < 0) {
         snprintf(msg, msgsz, "hwloc: cannot initialise the topology");
         return -1;
     }
@@ -98,6 +108,14 @@ int alloc_local_detect(alloc_resources *r, int cores, int gpus, char *msg, size_
          * bridges to that, costs time, and leaks about 1 KB in libpciaccess
          * on every load (LeakSanitizer sees it): leave it out */
         hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, "pci");
+        /* and so does the linux component's own walk of /sys/bus/pci (a read
+         * of each device's config space: a millisecond each in a VM, a
+         * good part of a short run's start) and its disks, NICs and DRM
+         * cards: no GPU is counted from them */
+        hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                      "linux:pci");
+        hwloc_topology_set_components(topo, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                      "linux:io");
     }
     /* never a display: the GL component tries X servers :0..:N on every
      * load (a compute node has none), and OpenCL's ICD loader may start

@@ -414,10 +414,16 @@ int engine_reactor_signals(engine_reactor *r, const sigset_t *mask, engine_react
 static int read_signals(engine_reactor *r)
 {
     int n = 0;
-    struct signalfd_siginfo si;
-    while (r->sfd >= 0 && read(r->sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        r->sig_fn(r, &si, r->sig_arg);
-        n++;
+    struct signalfd_siginfo si[16];
+    ssize_t got;
+    /* all that is pending in one read; again only when it filled the buffer */
+    while (r->sfd >= 0 && (got = read(r->sfd, si, sizeof si)) >= (ssize_t)sizeof si[0]) {
+        size_t k = (size_t)got / sizeof si[0];
+        for (size_t i = 0; i < k; i++)
+            r->sig_fn(r, &si[i], r->sig_arg);
+        n += (int)k;
+        if (k < sizeof si / sizeof si[0])
+            break;
     }
     return n;
 }

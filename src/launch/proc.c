@@ -87,9 +87,11 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
             t->jobs[i] = t->jobs[t->n];
             t->cg[i] = t->cg[t->n];
             /* whatever the evaluation left behind goes too, before its cores
-             * are handed to the next one: its process group, its cgroup, and
-             * daemons that left the group (adopted by us, the subreaper) */
-            kill(-pid, SIGKILL);
+             * are handed to the next one: its cgroup (which holds all of it),
+             * or else its process group and the daemons that left the group
+             * (adopted by us, the subreaper) */
+            if (cg < 0)
+                kill(-pid, SIGKILL);
             launch_cg_release(t->tree ? &t->tree->cg : NULL, cg);
             /* in a cgroup it joined before exec, it could leave nothing
              * outside it: no orphan to look for */
