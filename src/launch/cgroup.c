@@ -140,24 +140,6 @@ const char *launch_cg_dir(const launch_cg *cg)
     return cg && cg->run_dir[0] ? cg->run_dir : NULL;
 }
 
-/* Move pid and the children it already has into the slot's cgroup. */
-static int move(int procs_fd, pid_t pid, int depth)
-{
-    char s[32], path[64];
-    int len = snprintf(s, sizeof s, "%d", (int)pid);
-    if (write(procs_fd, s, (size_t)len) != len)
-        return -1;
-    /* a child it forked before the move stays behind: move it too */
-    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
-    FILE *f = depth < 8 ? fopen(path, "re") : NULL;
-    long c;
-    while (f && fscanf(f, "%ld", &c) == 1)
-        move(procs_fd, (pid_t)c, depth + 1);
-    if (f)
-        fclose(f);
-    return 0;
-}
-
 /* A free slot (made when none is), or -1. */
 static int free_slot(launch_cg *cg)
 {
@@ -195,7 +177,7 @@ static int free_slot(launch_cg *cg)
     return cg->nslots++;
 }
 
-/* A move or join refused: for want of rights (a delegation that stops
+/* A join refused: for want of rights (a delegation that stops
  * above us), give cgroups up (the sub-reaper sweep remains); a process
  * already gone is its own affair. */
 static void refused(launch_cg *cg, int slot, int e)
@@ -203,22 +185,6 @@ static void refused(launch_cg *cg, int slot, int e)
     cg->slots[slot].busy = 0;
     if (!cg->moved_once && e != ESRCH)
         launch_cg_free(cg);
-}
-
-int launch_cg_attach(launch_cg *cg, pid_t pid)
-{
-    if (!cg || cg->run_dfd < 0)
-        return -1;
-    int k = free_slot(cg);
-    if (k < 0)
-        return -1;
-    if (move(cg->slots[k].procs_fd, pid, 0) < 0) {
-        refused(cg, k, errno);
-        return -1;
-    }
-    cg->moved_once = 1;
-    cg->slots[k].busy = 1;
-    return k;
 }
 
 int launch_cg_claim(launch_cg *cg, int *procs_fd)

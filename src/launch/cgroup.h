@@ -33,9 +33,6 @@ typedef struct launch_cg {
 int launch_cg_init(launch_cg *cg, const char *token);
 /* The run's cgroup directory, or NULL when not in use. */
 const char *launch_cg_dir(const launch_cg *cg);
-/* Move a just started evaluation (and any child it already has) into a
- * free cgroup of its own. Its slot, or -1 (not in use, or refused). */
-int launch_cg_attach(launch_cg *cg, pid_t pid);
 /* Take a free cgroup for an evaluation about to start, which joins it
  * itself before exec (ut_spawn's cgroup_fd): its slot and *procs_fd, or -1
  * (not in use). Then launch_cg_joined. */

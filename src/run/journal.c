@@ -69,7 +69,7 @@ static void *sync_thread(void *arg)
          * not one per record; a record waits at most this long plus a sync
          * to be durable), and a caller of run_journal_sync ends it */
         struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
+        clock_gettime(CLOCK_MONOTONIC, &until);
         until.tv_nsec += JOURNAL_PAUSE_NS;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
@@ -252,7 +252,11 @@ run_journal *run_journal_open(const char *path, FILE *log, char *msg, size_t msg
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->more, NULL);
     pthread_cond_init(&j->synced, NULL);
-    pthread_cond_init(&j->urgent, NULL);
+    pthread_condattr_t mono; /* the pause is not stretched by a change of the wall clock */
+    pthread_condattr_init(&mono);
+    pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->urgent, &mono);
+    pthread_condattr_destroy(&mono);
     int e = ut_thread_start(&j->thread, sync_thread, j);
     if (e != 0) {
         snprintf(msg, msgsz, "%s: cannot start the journal's sync thread: %s", path, strerror(e));

@@ -75,6 +75,20 @@ cases() { # cases MODE CGROUP_OK: the normal end and the time limit
     ok "$m: daemons of daemons and daemons with no environment die at their evaluation's time limit"
 }
 cases default $cgroup_ok
+if [ $cgroup_ok = 1 ]; then
+    # in its cgroup from its first instruction: what its very first command
+    # forks (here a cat, started before the shell does anything else) is in
+    # it too, not moved there after the start
+    mkdir first && cd first || exit 1
+    printf '#!/bin/sh\ncat /proc/self/cgroup >cg\nprintf "1 f\\n" >"$2"\n' >first.sh
+    chmod +x first.sh
+    batch 20 >b.in
+    expect 0 "$BATCHTILE" run -- ./first.sh b.in r.out
+    bad=$(grep -L '^0::/.*batchtile-[^/]*/e[0-9]*$' workdir.*/cg)
+    [ -z "$bad" ] || fail "an evaluation's first command ran outside its cgroup: $(cat $bad | head -3)"
+    cd ..
+    ok "every evaluation's first command runs in the evaluation's own cgroup"
+fi
 # where no cgroup can be made (forced here): the sub-reaper sweep, at the
 # latest at the run's end
 BATCHTILE_CGROUP=off cases subreaper 0
