@@ -60,14 +60,13 @@ void launch_proc_signal_tree(launch_backend *b, launch_job *j, int sig)
         if (t->jobs[i] == j)
             cg = t->cg[i];
     launch_cg *cgs = t->tree ? &t->tree->cg : NULL;
-    if (cg >= 0 && sig != SIGKILL) {
-        /* its cgroup holds every process it started: each gets sig once
-         * (not again through its process group) */
+    if (cg >= 0) {
+        /* its cgroup holds every process it started (it joined before its
+         * exec): each gets sig once, SIGKILL through cgroup.kill */
         launch_cg_signal(cgs, cg, sig);
         return;
     }
     kill(-j->pid, sig);
-    launch_cg_signal(cgs, cg, sig);
     kill_orphans(t, j->eval, sig);
 }
 
@@ -87,16 +86,15 @@ void launch_proc_reap(launch_proc_table *t, launch_backend *b)
             t->jobs[i] = t->jobs[t->n];
             t->cg[i] = t->cg[t->n];
             /* whatever the evaluation left behind goes too, before its cores
-             * are handed to the next one: its cgroup (which holds all of it),
-             * or else its process group and the daemons that left the group
-             * (adopted by us, the subreaper) */
-            if (cg < 0)
+             * are handed to the next one: its cgroup, which holds all of it
+             * (joined before its exec), or else its process group and the
+             * daemons that left the group (adopted by us, the subreaper) */
+            if (cg >= 0) {
+                launch_cg_release(t->tree ? &t->tree->cg : NULL, cg);
+            } else {
                 kill(-pid, SIGKILL);
-            launch_cg_release(t->tree ? &t->tree->cg : NULL, cg);
-            /* in a cgroup it joined before exec, it could leave nothing
-             * outside it: no orphan to look for */
-            if (cg < 0)
                 kill_orphans(t, j->eval, SIGKILL);
+            }
             launch_status s = {0};
             if (WIFEXITED(st)) {
                 s.exited = 1;

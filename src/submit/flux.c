@@ -115,15 +115,13 @@ static int flux_check(submitter *s, const submit_spec *sp, char *msg, size_t msg
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    char *out = submit_out(s);
+    int rc;
+    char *out = submit_run(s, a.v, &rc);
+    ut_argv_free(a.v);
     if (!out) {
-        ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    out[0] = '\0';
-    int rc = submit_capture(s, a.v, out, SUBMIT_OUT_SIZE);
-    ut_argv_free(a.v);
     if (rc != 0) {
         char line[512];
         submit_last_line(out, line, sizeof line);
@@ -161,10 +159,10 @@ static int flux_query(submitter *s, char *const *ids, size_t n, submit_state *ou
         ut_argv_free(a.v);
         return -1;
     }
-    char *buf = submit_out(s);
-    int rc = buf ? submit_capture(s, a.v, buf, SUBMIT_OUT_SIZE) : -1;
+    int rc;
+    char *buf = submit_run(s, a.v, &rc);
     ut_argv_free(a.v);
-    if (rc != 0)
+    if (!buf || rc != 0)
         return -1;
     for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
         char *f[8] = {0};

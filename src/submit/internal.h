@@ -31,15 +31,16 @@ struct submitter {
     char *out;         /* its commands' captured output, one at a time (SUBMIT_OUT_SIZE) */
 };
 
-/* The submitter's buffer for a command's output (SUBMIT_OUT_SIZE bytes,
- * made at the first use); NULL when out of memory. */
 #define SUBMIT_OUT_SIZE (1 << 20)
-char *submit_out(submitter *s);
 
 extern const submit_ops submit_slurm_ops, submit_flux_ops;
 
 /* Run argv with the submitter's environment, capturing stdout+stderr. */
 int submit_capture(submitter *s, char *const *argv, char *out, size_t outsz);
+/* submit_capture into the submitter's own buffer (SUBMIT_OUT_SIZE bytes,
+ * made at the first use, emptied first): the buffer, *rc the exit status;
+ * NULL when out of memory (argv not run). */
+char *submit_run(submitter *s, char *const *argv, int *rc);
 /* The last line of out (trimmed), into line. */
 void submit_last_line(const char *out, char *line, size_t linesz);
 /* A comma-separated list of ids (malloc'd). */

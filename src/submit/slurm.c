@@ -150,14 +150,13 @@ static int slurm_check(submitter *s, const submit_spec *sp, char *msg, size_t ms
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    char *out = submit_out(s);
+    int rc;
+    char *out = submit_run(s, a.v, &rc);
+    ut_argv_free(a.v);
     if (!out) {
-        ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    int rc = submit_capture(s, a.v, out, SUBMIT_OUT_SIZE);
-    ut_argv_free(a.v);
     if (rc == 0)
         return 0;
     char line[512];
@@ -207,16 +206,12 @@ static int slurm_query(submitter *s, char *const *ids, size_t n, submit_state *o
     char *list = submit_join_ids(ids, n);
     if (!list)
         return -1;
-    char *buf = submit_out(s);
-    if (!buf) {
-        free(list);
-        return -1;
-    }
     /* the queue knows a job until MinJobAge after its end */
     char *sq[] = {"squeue", "-h", "-t", "all", "-j", list, "-O",
                   "JobID:32,State:24,exit_code:12,StartTime:24,EndTime:24", NULL};
-    int rc = submit_capture(s, sq, buf, SUBMIT_OUT_SIZE);
-    if (rc != 0 && !strstr(buf, "Invalid job id")) {
+    int rc;
+    char *buf = submit_run(s, sq, &rc);
+    if (!buf || (rc != 0 && !strstr(buf, "Invalid job id"))) {
         free(list);
         return -1; /* the controller did not answer: ask again later */
     }
@@ -245,7 +240,7 @@ static int slurm_query(submitter *s, char *const *ids, size_t n, submit_state *o
          * accounting) */
         char *sa[] = {"sacct", "-n", "-X", "-P", "-j", list, "-o",
                       "JobIDRaw,State,ExitCode,Start,End", NULL};
-        if (submit_capture(s, sa, buf, SUBMIT_OUT_SIZE) == 0) {
+        if (submit_run(s, sa, &rc) && rc == 0) {
             for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
                 char *f[5] = {0};
                 int nf = 0;

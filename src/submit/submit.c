@@ -154,13 +154,13 @@ int submit_job(submitter *s, const submit_spec *spec, char *id, size_t idsz, cha
                  msg[0] ? msg : "out of memory");
         return -1;
     }
-    char *out = submit_out(s);
+    int rc;
+    char *out = submit_run(s, a.v, &rc);
     if (!out) {
         ut_argv_free(a.v);
         snprintf(msg, msgsz, "out of memory");
         return -1;
     }
-    int rc = submit_capture(s, a.v, out, SUBMIT_OUT_SIZE);
     char line[512];
     submit_last_line(out, line, sizeof line);
     if (rc != 0 || s->ops->parse_id(out, id, idsz) < 0) {
@@ -196,9 +196,11 @@ void submit_free(submitter *s)
     free(s);
 }
 
-char *submit_out(submitter *s)
+char *submit_run(submitter *s, char *const *argv, int *rc)
 {
-    if (!s->out && (s->out = malloc(SUBMIT_OUT_SIZE)))
-        s->out[0] = '\0';
+    if (!s->out && !(s->out = malloc(SUBMIT_OUT_SIZE)))
+        return NULL;
+    s->out[0] = '\0';
+    *rc = submit_capture(s, argv, s->out, SUBMIT_OUT_SIZE);
     return s->out;
 }
